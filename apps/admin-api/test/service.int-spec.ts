@@ -1,0 +1,3 @@
+import { describeServiceContract } from '@shelfcast/testing';
+
+describeServiceContract('admin-api', { dependencies: ['kafka', 'postgres', 'redis'] });

@@ -1,0 +1,3 @@
+import { describeServiceContract } from '@shelfcast/testing';
+
+describeServiceContract('features', { dependencies: ['kafka', 'postgres', 'redis'] });

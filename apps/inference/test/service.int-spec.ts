@@ -1,0 +1,3 @@
+import { describeServiceContract } from '@shelfcast/testing';
+
+describeServiceContract('inference', { dependencies: ['kafka', 'postgres', 'redis'] });

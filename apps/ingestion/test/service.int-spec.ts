@@ -1,0 +1,3 @@
+import { describeServiceContract } from '@shelfcast/testing';
+
+describeServiceContract('ingestion', { dependencies: ['kafka', 'postgres', 'redis'] });

@@ -1,0 +1,89 @@
+import { type z } from 'zod';
+
+import { seriesKey } from '../common';
+import { AlertRaised, FeaturesUpdated, ForecastsPublished, ModelEvent } from '../events/pipeline';
+import {
+  InventorySnapshot,
+  PriceChanged,
+  ProductUpserted,
+  PromotionScheduled,
+  SaleRecorded,
+  StoreUpserted,
+} from '../events/retail';
+
+/**
+ * Every topic, by its versioned name. Renaming a topic strands the messages already on it:
+ * a breaking schema change is a new version and a new topic, never an edit here.
+ */
+export const TOPICS = {
+  sales: 'shelfcast.sales.v1',
+  inventory: 'shelfcast.inventory.v1',
+  prices: 'shelfcast.prices.v1',
+  promotions: 'shelfcast.promotions.v1',
+  products: 'shelfcast.products.v1',
+  stores: 'shelfcast.stores.v1',
+  featuresUpdated: 'shelfcast.features.updated.v1',
+  models: 'shelfcast.models.v1',
+  forecasts: 'shelfcast.forecasts.v1',
+  alerts: 'shelfcast.alerts.v1',
+} as const;
+
+/** Topics whose messages are not one typed event: the raw inbox that back ends may publish to, and the dead letters. */
+export const RAW_TOPICS = {
+  ingestRaw: 'shelfcast.ingest.raw.v1',
+  ingestDlq: 'shelfcast.ingest.dlq.v1',
+} as const;
+
+interface TopicContract<S extends z.ZodType> {
+  schema: S;
+  /** Message key: orders what must stay ordered (one series in one partition). */
+  key(event: z.infer<S>): string;
+}
+
+function contract<S extends z.ZodType>(schema: S, key: (event: z.infer<S>) => string): TopicContract<S> {
+  return { schema, key };
+}
+
+export const TOPIC_CONTRACTS = {
+  [TOPICS.sales]: contract(SaleRecorded, (e) => seriesKey(e.data.storeId, e.data.sku)),
+  [TOPICS.inventory]: contract(InventorySnapshot, (e) => seriesKey(e.data.storeId, e.data.sku)),
+  [TOPICS.prices]: contract(PriceChanged, (e) => seriesKey(e.data.storeId, e.data.sku)),
+  [TOPICS.promotions]: contract(PromotionScheduled, (e) => seriesKey(e.data.storeId, e.data.sku)),
+  [TOPICS.products]: contract(ProductUpserted, (e) => e.data.sku),
+  [TOPICS.stores]: contract(StoreUpserted, (e) => e.data.storeId),
+  [TOPICS.featuresUpdated]: contract(FeaturesUpdated, (e) => e.data.featureSetVersion),
+  [TOPICS.models]: contract(ModelEvent, (e) => e.data.modelName),
+  [TOPICS.forecasts]: contract(ForecastsPublished, (e) => e.data.modelName),
+  [TOPICS.alerts]: contract(AlertRaised, (e) => e.data.kind),
+} satisfies Record<(typeof TOPICS)[keyof typeof TOPICS], TopicContract<z.ZodType>>;
+
+export type TopicName = keyof typeof TOPIC_CONTRACTS;
+/** The event a topic carries: `publish('shelfcast.sales.v1', saleRecorded)` is checked at compile time. */
+export type TopicEvent<T extends TopicName> = z.infer<(typeof TOPIC_CONTRACTS)[T]['schema']>;
+/** The input type (before defaults apply) a producer may hand over for a topic. */
+export type TopicEventInput<T extends TopicName> = z.input<(typeof TOPIC_CONTRACTS)[T]['schema']>;
+
+/** Which topic a retail event type goes to. */
+export const RETAIL_EVENT_TOPIC = {
+  'shelfcast.sale.recorded.v1': TOPICS.sales,
+  'shelfcast.inventory.snapshot.v1': TOPICS.inventory,
+  'shelfcast.price.changed.v1': TOPICS.prices,
+  'shelfcast.promotion.scheduled.v1': TOPICS.promotions,
+  'shelfcast.product.upserted.v1': TOPICS.products,
+  'shelfcast.store.upserted.v1': TOPICS.stores,
+} as const;
+
+/** Defaults for topic creation; every value can be overridden per deployment. */
+export interface TopicSpec {
+  name: string;
+  partitions?: number;
+  retentionMs?: number;
+  cleanupPolicy?: 'delete' | 'compact';
+}
+
+export const TOPIC_SPECS: TopicSpec[] = [
+  ...Object.values(TOPICS).map((name) => ({ name })),
+  { name: RAW_TOPICS.ingestRaw },
+  // Dead letters wait for a person: keep them four weeks.
+  { name: RAW_TOPICS.ingestDlq, retentionMs: 28 * 24 * 3600 * 1000 },
+];

@@ -1,0 +1,3 @@
+export * from './normal';
+export * from './distributions';
+export * from './replenishment';

@@ -1,0 +1,3 @@
+export * from './accumulator';
+export * from './point';
+export * from './aggregate';

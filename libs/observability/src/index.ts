@@ -1,0 +1,6 @@
+export * from './health';
+export * from './health.module';
+export * from './lifecycle';
+export * from './logger';
+export * from './metrics';
+export * from './service';
