@@ -4,19 +4,17 @@ import { QueueEvents, type Worker } from 'bullmq';
 
 describe('libs/queue on a real Redis', () => {
   const { prefix, cleanup } = testRedisPrefix('queue');
-  const connection = createRedis(testServers.redisUrl, { forBullmq: true });
+  const connections = [0, 1, 2].map(() => createRedis(testServers.redisUrl, { forBullmq: true }));
+  const [connection, eventsConnection, workerConnection] = connections;
   const queue = new TypedQueue(QUEUES.training, { connection, prefix });
-  const events = new QueueEvents(QUEUES.training, {
-    connection: createRedis(testServers.redisUrl, { forBullmq: true }),
-    prefix,
-  });
+  const events = new QueueEvents(QUEUES.training, { connection: eventsConnection, prefix });
   let worker: Worker | undefined;
 
   afterAll(async () => {
     await worker?.close();
     await queue.close();
     await events.close();
-    connection.disconnect();
+    connections.forEach((c) => c.disconnect());
     await cleanup();
   });
 
@@ -31,7 +29,7 @@ describe('libs/queue on a real Redis', () => {
         },
         backtest: async () => ({}),
       },
-      { connection: createRedis(testServers.redisUrl, { forBullmq: true }), prefix },
+      { connection: workerConnection, prefix },
     );
     await events.waitUntilReady();
     const job = await queue.add('train', {

@@ -1,3 +1,6 @@
+import { TOPIC_SPECS } from '@shelfcast/contracts';
+import { Kafka, logLevel } from 'kafkajs';
+
 import { createTestSchema, type TestSchema } from './database';
 import { freePort, startService, type AppName, type ServiceProcess } from './process';
 import { testPrefix, testServers, uniqueName } from './servers';
@@ -20,14 +23,20 @@ export function describeServiceContract(app: AppName, options: HealthSuiteOption
   let schema: TestSchema;
   const running: ServiceProcess[] = [];
 
+  let topicPrefix = '';
+  const prefixes: string[] = [];
+
   async function boot(env: Record<string, string | undefined> = {}) {
     const port = await freePort();
+    topicPrefix = testPrefix(app);
+    prefixes.push(topicPrefix);
     const service = startService(app, {
       [portVariable]: String(port),
       DATABASE_URL: schema.url,
       DATABASE_SCHEMA: schema.schema,
       KAFKA_BROKERS: testServers.kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: testPrefix(app),
+      KAFKA_TOPIC_PREFIX: topicPrefix,
+      KAFKA_TOPIC_PARTITIONS: '2',
       REDIS_URL: testServers.redisUrl,
       REDIS_KEY_PREFIX: `test:${uniqueName(app)}`,
       ...env,
@@ -46,6 +55,7 @@ export function describeServiceContract(app: AppName, options: HealthSuiteOption
     });
 
     afterAll(async () => {
+      if (options.dependencies.includes('kafka')) await deleteTopics(prefixes);
       await schema?.drop();
     });
 
@@ -60,6 +70,15 @@ export function describeServiceContract(app: AppName, options: HealthSuiteOption
       expect(await (await fetch(`${base}/health/live`)).json()).toEqual({ status: 'ok' });
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toContain(`shelfcast_process_cpu_user_seconds_total{service="${app}"}`);
+
+      if (options.dependencies.includes('kafka')) {
+        // The platform creates its topics at start, with the configured partitions.
+        const created = await waitForTopics(topicPrefix, TOPIC_SPECS.length);
+        expect(created.map((t) => t.name.slice(topicPrefix.length)).sort()).toEqual(
+          TOPIC_SPECS.map((t) => t.name).sort(),
+        );
+        expect(created.every((t) => t.partitions === 2)).toBe(true);
+      }
 
       expect(await service.stop('SIGTERM')).toBe(0);
       const logs = service.lines.map((l) => JSON.parse(l) as { level: string; msg: string; service: string });
@@ -116,4 +135,37 @@ export function describeServiceContract(app: AppName, options: HealthSuiteOption
       expect(malformed.service.lines.join('\n')).toContain(`${portVariable}: `);
     });
   });
+}
+
+function testAdmin() {
+  return new Kafka({ brokers: testServers.kafkaBrokers, clientId: 'test-admin', logLevel: logLevel.NOTHING }).admin();
+}
+
+async function waitForTopics(prefix: string, count: number, timeoutMs = 30000) {
+  const admin = testAdmin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const names = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+      if (names.length >= count || Date.now() > deadline) {
+        const { topics } = await admin.fetchTopicMetadata({ topics: names });
+        return topics.map((t) => ({ name: t.name, partitions: t.partitions.length }));
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function deleteTopics(prefixes: string[]) {
+  const admin = testAdmin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
+    if (topics.length) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
 }
