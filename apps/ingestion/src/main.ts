@@ -4,12 +4,12 @@ import { loadConfigOrExit } from '@shelfcast/config';
 import { assertMigrationsApplied } from '@shelfcast/db';
 import { createServiceContext, runHttpService, runMain } from '@shelfcast/observability';
 
+import { ingestionHttpOptions } from './app';
 import { IngestionConfig } from './config';
-import { IngestionModule } from './ingestion.module';
 
 const config = loadConfigOrExit('ingestion', IngestionConfig);
 const ctx = createServiceContext('ingestion', config);
 
 void runMain(ctx, [() => assertMigrationsApplied({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA })], () =>
-  runHttpService({ ...ctx, module: IngestionModule.register(config, ctx), host: config.HOST, port: config.PORT }),
+  runHttpService({ ...ingestionHttpOptions(config, ctx), host: config.HOST, port: config.PORT }),
 );

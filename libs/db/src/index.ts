@@ -12,3 +12,6 @@ export {
 export type { MigrationStatus, MigrationTarget } from './migrations';
 export { DbModule, PRISMA, postgresHealthCheck } from './nest/db.module';
 export type { DbModuleOptions } from './nest/db.module';
+export { ApiKeyRepository } from './api-keys';
+export type { ApiKeyCheck, ApiKeyIdentity, IssuedApiKey } from './api-keys';
+export { hashSecret, verifySecret } from './secrets';

@@ -4,3 +4,5 @@ export * from './core';
 export * from './data';
 export * from './inventory';
 export * from './metrics';
+export * from './onnx';
+export * from './trees';

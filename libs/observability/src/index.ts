@@ -4,3 +4,4 @@ export * from './lifecycle';
 export * from './logger';
 export * from './metrics';
 export * from './service';
+export * from './errors';

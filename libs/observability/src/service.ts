@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
+import { HttpErrorFilter } from './errors';
 import { HealthRegistry, readiness } from './health.module';
 import { Lifecycle } from './lifecycle';
 import { createLogger, JsonNestLogger } from './logger';
@@ -36,6 +37,18 @@ export interface HttpServiceOptions extends ServiceContext {
  * then connections close; a hard timeout bounds it).
  */
 export async function runHttpService(options: HttpServiceOptions): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(options);
+  await app.listen(options.port, options.host);
+  const url = await app.getUrl();
+  options.logger.info({ url, port: options.port }, `${options.name} listening`);
+  handleSignals(options, () => app.close());
+  return app;
+}
+
+/** The application of runHttpService, initialised but not listening (tests drive it through supertest). */
+export async function createHttpApp(
+  options: Omit<HttpServiceOptions, 'host' | 'port'>,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     forceCloseConnections: 'idle',
@@ -46,13 +59,14 @@ export async function runHttpService(options: HttpServiceOptions): Promise<NestF
     bufferLogs: false,
     abortOnError: false,
   });
-  recordRequestMetrics(app.getHttpAdapter().getInstance(), options.registry);
+  const fastify = app.getHttpAdapter().getInstance();
+  recordRequestMetrics(fastify, options.registry);
+  // Nest's Fastify adapter hands errors raised before a controller runs (body parsing, limits, unknown
+  // routes) to the same filter, so every error has the platform's body.
+  app.useGlobalFilters(new HttpErrorFilter(options.logger));
   await options.configure?.(app);
   await app.init();
-  await app.listen(options.port, options.host);
-  const url = await app.getUrl();
-  options.logger.info({ url, port: options.port }, `${options.name} listening`);
-  handleSignals(options, () => app.close());
+  await fastify.ready();
   return app;
 }
 

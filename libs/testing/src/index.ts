@@ -4,3 +4,4 @@ export * from './process';
 export * from './redis';
 export * from './servers';
 export * from './health-suite';
+export * from './broker';

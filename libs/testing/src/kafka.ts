@@ -12,10 +12,14 @@ export interface TestKafka {
 }
 
 /** A Kafka client on the real broker and the platform's topics under a prefix of this test's own. */
-export async function createTestKafka(label: string, specs: TopicSpec[] = TOPIC_SPECS): Promise<TestKafka> {
+export async function createTestKafka(
+  label: string,
+  specs: TopicSpec[] = TOPIC_SPECS,
+  brokers: string[] = testServers.kafkaBrokers,
+): Promise<TestKafka> {
   const prefix = testPrefix(label);
   // A plain client: this library must not depend on libs/kafka, whose own tests use it.
-  const kafka = new Kafka({ brokers: testServers.kafkaBrokers, clientId: `test-${label}`, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers, clientId: `test-${label}`, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -110,3 +110,13 @@ export const RetailEvent = z.discriminatedUnion('type', [
 ]);
 export type RetailEvent = z.infer<typeof RetailEvent>;
 export type RetailEventType = RetailEvent['type'];
+
+/** The schema of each retail event type, for precise per-type validation messages. */
+export const RETAIL_EVENT_SCHEMAS = {
+  'shelfcast.sale.recorded.v1': SaleRecorded,
+  'shelfcast.inventory.snapshot.v1': InventorySnapshot,
+  'shelfcast.price.changed.v1': PriceChanged,
+  'shelfcast.promotion.scheduled.v1': PromotionScheduled,
+  'shelfcast.product.upserted.v1': ProductUpserted,
+  'shelfcast.store.upserted.v1': StoreUpserted,
+} as const satisfies Record<RetailEventType, unknown>;

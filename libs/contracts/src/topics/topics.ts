@@ -7,6 +7,7 @@ import {
   PriceChanged,
   ProductUpserted,
   PromotionScheduled,
+  RetailEvent,
   SaleRecorded,
   StoreUpserted,
 } from '../events/retail';
@@ -40,6 +41,18 @@ interface TopicContract<S extends z.ZodType> {
   key(event: z.infer<S>): string;
 }
 
+/** Key of any retail event: series events by `storeId|sku`, master data by its own id. */
+export function retailEventKey(event: RetailEvent): string {
+  switch (event.type) {
+    case 'shelfcast.product.upserted.v1':
+      return event.data.sku;
+    case 'shelfcast.store.upserted.v1':
+      return event.data.storeId;
+    default:
+      return seriesKey(event.data.storeId, event.data.sku);
+  }
+}
+
 function contract<S extends z.ZodType>(schema: S, key: (event: z.infer<S>) => string): TopicContract<S> {
   return { schema, key };
 }
@@ -55,7 +68,9 @@ export const TOPIC_CONTRACTS = {
   [TOPICS.models]: contract(ModelEvent, (e) => e.data.modelName),
   [TOPICS.forecasts]: contract(ForecastsPublished, (e) => e.data.modelName),
   [TOPICS.alerts]: contract(AlertRaised, (e) => e.data.kind),
-} satisfies Record<(typeof TOPICS)[keyof typeof TOPICS], TopicContract<z.ZodType>>;
+  // Back ends may publish any retail event here directly; ingestion validates and routes it.
+  [RAW_TOPICS.ingestRaw]: contract(RetailEvent, retailEventKey),
+} satisfies Record<(typeof TOPICS)[keyof typeof TOPICS] | typeof RAW_TOPICS.ingestRaw, TopicContract<z.ZodType>>;
 
 export type TopicName = keyof typeof TOPIC_CONTRACTS;
 /** The event a topic carries: `publish('shelfcast.sales.v1', saleRecorded)` is checked at compile time. */

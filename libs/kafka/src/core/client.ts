@@ -36,7 +36,9 @@ export function createKafka(options: KafkaClientOptions): Kafka {
         const { message, ...rest } = entry;
         // The coordinator is briefly unavailable while a fresh broker loads; kafkajs retries those.
         const transient =
-          /coordinator is (loading|not available)|not the correct coordinator/i.test(String(rest.error ?? '')) ||
+          /coordinator is (loading|not available)|not the correct coordinator|not the leader|does not host this topic-partition/i.test(
+            String(rest.error ?? ''),
+          ) ||
           // We bound producer retries on purpose: a request must fail (503) rather than hang while Kafka is down.
           /Limiting retries for the idempotent producer/.test(message);
         log[transient ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);

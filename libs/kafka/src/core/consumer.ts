@@ -108,6 +108,7 @@ export class EventConsumer<T extends TopicName> {
 
   /** Stops fetching, lets the batch in flight finish and commit, and leaves the group. */
   async stop(): Promise<void> {
+    if (this.stopping && !this.running) return;
     this.stopping = true;
     await this.consumer.disconnect();
     this.running = false;
