@@ -11,6 +11,7 @@ import path from 'node:path';
 
 import { TOPIC_SPECS, TOPICS, type SaleRecorded } from '@shelfcast/contracts';
 import { ApiKeyRepository, applyMigrations, createPrismaClient } from '@shelfcast/db';
+import { waitForLeaders } from '@shelfcast/kafka';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 
@@ -91,13 +92,9 @@ async function main(): Promise<void> {
   const httpPrefix = `${tag}.http.`;
   const barePrefix = `${tag}.bare.`;
   const partitions = 6;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      ...TOPIC_SPECS.map((t) => ({ topic: httpPrefix + t.name, numPartitions: partitions })),
-      { topic: barePrefix + TOPICS.sales, numPartitions: partitions },
-    ],
-  });
+  const topics = [...TOPIC_SPECS.map((t) => httpPrefix + t.name), barePrefix + TOPICS.sales];
+  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })) });
+  await waitForLeaders(admin, topics);
 
   const port = await freePort();
   const service = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/ingestion/src/main.ts'], {

@@ -24,9 +24,21 @@ export async function createTestKafka(
   await admin.connect();
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: specs.map((s) => ({ topic: prefix + s.name, numPartitions: s.partitions ?? 3, replicationFactor: 1 })),
     });
+    // kafkajs's own wait fails on the first "does not host this topic-partition" of a busy broker.
+    const names = specs.map((s) => prefix + s.name);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ready = await admin.fetchTopicMetadata({ topics: names }).then(
+        ({ topics }) => topics.length === names.length && topics.every((t) => t.partitions.every((p) => p.leader >= 0)),
+        () => false,
+      );
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error(`test topics without leaders after 60 s: ${prefix}*`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   } finally {
     await admin.disconnect();
   }

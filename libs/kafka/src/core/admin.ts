@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 
 export interface TopicDefaults {
   partitions: number;
@@ -30,7 +30,8 @@ export async function ensureTopics(
     const missing = specs.filter((s) => !existing.has(prefix + s.name));
     if (missing.length === 0) return [];
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's own wait fails on the first "does not host this topic-partition" of a busy broker.
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: prefix + s.name,
         numPartitions: s.partitions ?? defaults.partitions,
@@ -43,6 +44,10 @@ export async function ensureTopics(
         ],
       })),
     });
+    await waitForLeaders(
+      admin,
+      missing.map((s) => prefix + s.name),
+    );
     return missing.map((s) => prefix + s.name);
   } finally {
     await admin.disconnect();
@@ -73,4 +78,24 @@ export function kafkaHealthCheck(kafka: Kafka) {
       await admin.disconnect().catch(() => undefined);
     },
   };
+}
+
+/** Waits until every partition of the topics has a leader, retrying while the broker is still creating them. */
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (
+        found.length === topics.length &&
+        found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      ) {
+        return;
+      }
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`topics without leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
