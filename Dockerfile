@@ -6,7 +6,8 @@
 #
 # Stages: base (Node 20 + the npm the lockfile was made with) -> manifests (workspace package.json
 # files only, so that source edits keep the npm ci layer cached) -> deps (npm ci) -> build (Prisma
-# client generated, whole repo type-checked) -> runtime (non-root, tini, one app).
+# client generated, whole repo type-checked) -> prod-deps (dev packages pruned) -> runtime (non-root,
+# tini, one app).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG NPM_VERSION=11.19.1
@@ -42,6 +43,10 @@ FROM deps AS build
 COPY . .
 RUN npm run db:generate && npm run typecheck
 
+# Runtime packages only (TypeScript runs through @swc-node/register, which package.json lists with them).
+FROM deps AS prod-deps
+RUN npm prune --omit=dev --loglevel=error
+
 FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
@@ -50,9 +55,7 @@ WORKDIR /app
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     NPM_CONFIG_UPDATE_NOTIFIER=false
-# The whole dependency tree: the services run TypeScript through @swc-node/register, and the
-# migration runner and ML code use packages that package.json lists as devDependencies.
-COPY --from=deps /app/node_modules ./node_modules
+COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json /app/package-lock.json /app/.npmrc /app/.swcrc /app/tsconfig.base.json /app/tsconfig.json ./
 COPY --from=build /app/libs ./libs
 COPY --from=build /app/scripts/db.mjs ./scripts/db.mjs
