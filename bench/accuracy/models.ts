@@ -10,11 +10,12 @@ import type { BacktestModel } from '@shelfcast/ml';
 import type { WalmartDataset } from '@shelfcast/ml';
 import type { Fold } from './protocol';
 import { SEASON_LENGTH } from './protocol';
+import { blend, cached, gbdtBlendWeight, svdLeastSquares, walmartGbdt } from './walmart-models';
 
 export interface BenchContext {
   data: WalmartDataset;
   folds: readonly Fold[];
-  calendar: PeriodCalendar;
+  calendar: PeriodCalendar & { dates: readonly string[] };
 }
 
 export interface BenchEntry {
@@ -90,6 +91,38 @@ export function benchEntries(ctx: BenchContext): BenchEntry[] {
         linearTrendCalendar(ctx.calendar),
       ),
       note: 'per series OLS: intercept + linear week trend + ISO-week dummies',
+    },
+    ...platformEntries(ctx),
+  ];
+}
+
+/** The platform's own models (./walmart-models.ts); the blend reuses the fitted components per fold. */
+function platformEntries(ctx: BenchContext): BenchEntry[] {
+  const svd = cached(svdLeastSquares({ rank: 10, calendar: ctx.calendar, shift: true }));
+  const gbdt = cached(walmartGbdt(ctx.data));
+  return [
+    {
+      model: cached(svdLeastSquares({ rank: 10, calendar: ctx.calendar, shift: false })),
+      note: 'per department rank-10 SVD smoothing of stores x weeks, then per series OLS year + ISO week',
+    },
+    {
+      model: svd,
+      note: 'the same plus the Christmas shift (1/7 of the previous week where the week ends a day earlier)',
+    },
+    {
+      model: gbdt,
+      note: 'one global GBDT over all series on features-core walmart_weekly (direct, horizon feature), target / 52-week scale, holiday weight 5; conformal quantiles',
+    },
+    {
+      model: blend('blend(svd-ls+xmas, global-gbdt)', [svd, gbdt]),
+      note: 'mean of the two rows above (components fitted once per fold; time is in their rows)',
+    },
+    {
+      model: blend('blend(svd-ls+xmas, global-gbdt, history-weighted)', [svd, gbdt], (cutoff) => {
+        const w = gbdtBlendWeight(cutoff);
+        return [1 - w, w];
+      }),
+      note: 'GBDT weight 0.5 x share of its training anchors with a year of history before their targets (0 in fold 1), svd-ls the rest',
     },
   ];
 }

@@ -6,3 +6,4 @@ export * from './inventory';
 export * from './metrics';
 export * from './onnx';
 export * from './trees';
+export * from './forecast';

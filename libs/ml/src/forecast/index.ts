@@ -1,0 +1,9 @@
+export {
+  categoryCode,
+  defaultSeriesData,
+  globalGbdt,
+  GlobalGbdtForecaster,
+  type GlobalGbdtFit,
+  type GlobalGbdtOptions,
+  type QuantileMethod,
+} from './global-gbdt';
