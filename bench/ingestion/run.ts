@@ -97,24 +97,33 @@ async function main(): Promise<void> {
   await waitForLeaders(admin, topics);
 
   const port = await freePort();
-  const service = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/ingestion/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      KAFKA_BROKERS: BROKERS.join(','),
-      KAFKA_TOPIC_PREFIX: httpPrefix,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: tag,
-      INGEST_RAW_CONSUMER: 'false',
-      INGEST_RATE_LIMIT_PER_MINUTE: '1000000',
+  const service = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      '-r',
+      '@swc-node/register',
+      'apps/ingestion/src/main.ts',
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        DATABASE_URL,
+        DATABASE_SCHEMA: schema,
+        KAFKA_BROKERS: BROKERS.join(','),
+        KAFKA_TOPIC_PREFIX: httpPrefix,
+        REDIS_URL,
+        REDIS_KEY_PREFIX: tag,
+        INGEST_RAW_CONSUMER: 'false',
+        INGEST_RATE_LIMIT_PER_MINUTE: '1000000',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     const ok = await fetch(`${base}/health/ready`).then(

@@ -7,3 +7,4 @@ export * from './metrics';
 export * from './onnx';
 export * from './trees';
 export * from './forecast';
+export * from './nn';
