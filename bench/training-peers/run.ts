@@ -17,10 +17,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { wape } from '@shelfcast/ml';
-// The package index (@shelfcast/ml) does not re-export trees and onnx yet; until it does, import them
-// from the library's folders.
-import { checkOnnxParity, exportTreesToOnnx, trainGbdt, type GrowPolicy } from '@shelfcast/ml';
+import { checkOnnxParity, exportTreesToOnnx, trainGbdt, wape, type GrowPolicy } from '@shelfcast/ml';
 import { makeDemandData, type DemandSplit } from './data';
 
 interface Args {
