@@ -1,7 +1,8 @@
 /**
  * `npm run bench:ingestion`: events/s accepted through the ingestion service's HTTP API (batches of 500,
  * the service as its own process, as deployed) against a bare kafkajs producer sending the same events
- * with the same batch size and concurrency, in the same run, on the same broker. Several rounds; medians.
+ * as the same Kafka records (key, value, headers) with the same batch size and concurrency, in the same
+ * run, on the same broker. Several rounds; medians.
  * Writes bench/results/ingestion.json.
  */
 import { spawn } from 'node:child_process';
@@ -9,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-import { TOPIC_SPECS, TOPICS, type SaleRecorded } from '@shelfcast/contracts';
+import { HEADERS, TOPIC_SPECS, TOPICS, type SaleRecorded } from '@shelfcast/contracts';
 import { ApiKeyRepository, applyMigrations, createPrismaClient } from '@shelfcast/db';
 import { waitForLeaders } from '@shelfcast/kafka';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
@@ -157,7 +158,17 @@ async function main(): Promise<void> {
           await producer.send({
             topic: barePrefix + TOPICS.sales,
             acks: -1,
-            messages: b.map((e) => ({ key: `${e.data.storeId}|${e.data.sku}`, value: JSON.stringify(e) })),
+            // The very records the service writes: same key, value and headers.
+            messages: b.map((e) => ({
+              key: `${e.data.storeId}|${e.data.sku}`,
+              value: JSON.stringify(e),
+              headers: {
+                [HEADERS.contentType]: 'application/json',
+                [HEADERS.eventType]: e.type,
+                [HEADERS.eventId]: e.id,
+                [HEADERS.eventSource]: e.source,
+              },
+            })),
           });
         });
       if (round % 2 === 0) {
