@@ -25,6 +25,8 @@ import {
 } from '@shelfcast/ml';
 import { makeDemandData } from '../training-peers/data';
 
+import { pythonWith, readF32, writeF32 } from '../common/peers';
+
 interface Args {
   rows: number;
   epochs: number;
@@ -58,36 +60,6 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-function writeF32(file: string, values: ArrayLike<number>): void {
-  const a = values instanceof Float32Array ? values : Float32Array.from(values);
-  fs.writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-}
-
-function readF32(file: string): Float32Array {
-  const b = fs.readFileSync(file);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** A python3 that imports torch (Debian's python3-torch; the pyenv python3 on PATH lacks it). */
-function pythonWithTorch(): string {
-  const candidates = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
-  const works = (py: string): boolean => spawnSync(py, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
-  for (const py of candidates) if (works(py)) return py;
-  console.log('torch is not importable: installing python3-torch with apt-get');
-  const sudo = typeof process.getuid === 'function' && process.getuid() !== 0;
-  const apt = (...a: string[]): number | null =>
-    spawnSync(sudo ? 'sudo' : 'apt-get', [...(sudo ? ['apt-get'] : []), ...a], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    }).status;
-  if (apt('install', '-y', 'python3-torch') !== 0) {
-    apt('update');
-    apt('install', '-y', 'python3-torch');
-  }
-  for (const py of candidates) if (works(py)) return py;
-  throw new Error('could not get a python3 with torch (apt-get install -y python3-torch)');
-}
-
 function printTable(title: string, rows: string[][]): void {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = `+${w.map((x) => '-'.repeat(x + 2)).join('+')}+`;
@@ -113,7 +85,7 @@ async function main(): Promise<void> {
   console.log(
     `demand rows: ${data.numTrain} train + ${data.numTest} test, ${data.numFeatures} features, ${data.numSeries} series`,
   );
-  const python = pythonWithTorch();
+  const python = pythonWith('torch', 'python3-torch');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shelfcast-nn-peers-'));
   const adam = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
   const params: MlpParams = {

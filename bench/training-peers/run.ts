@@ -20,6 +20,8 @@ import * as path from 'node:path';
 import { checkOnnxParity, exportTreesToOnnx, trainGbdt, wape, type GrowPolicy } from '@shelfcast/ml';
 import { makeDemandData, type DemandSplit } from './data';
 
+import { pythonWith, readF32, writeF32 } from '../common/peers';
+
 interface Args {
   rows: number;
   trees: number;
@@ -77,41 +79,10 @@ interface Suite {
   run(ctx: Context): Promise<SuiteResult>;
 }
 
-function writeF32(file: string, values: ArrayLike<number>): void {
-  const a = values instanceof Float32Array ? values : Float32Array.from(values);
-  fs.writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-}
-
-function readF32(file: string): Float32Array {
-  const b = fs.readFileSync(file);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** A python3 that imports xgboost; installs Debian's python3-xgboost with apt when none does. */
-function pythonWithXgboost(): string {
-  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
-  const works = (py: string): boolean =>
-    spawnSync(py, ['-c', 'import xgboost, numpy'], { stdio: 'ignore' }).status === 0;
-  for (const py of candidates) if (works(py)) return py;
-  console.log('xgboost is not importable: installing python3-xgboost with apt-get');
-  const sudo = typeof process.getuid === 'function' && process.getuid() !== 0 ? ['sudo'] : [];
-  const apt = (...a: string[]): number | null =>
-    spawnSync(sudo.length ? 'sudo' : 'apt-get', [...(sudo.length ? ['apt-get'] : []), ...a], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    }).status;
-  if (apt('install', '-y', 'python3-xgboost') !== 0) {
-    apt('update');
-    apt('install', '-y', 'python3-xgboost');
-  }
-  for (const py of ['/usr/bin/python3', ...candidates]) if (works(py)) return py;
-  throw new Error('could not get a python3 with xgboost (apt-get install -y python3-xgboost)');
-}
-
 const gbdtSuite: Suite = {
   name: 'gbdt',
   async run({ args, data, dir }) {
-    const python = pythonWithXgboost();
+    const python = pythonWith('xgboost', 'python3-xgboost');
     const script = path.join(__dirname, 'xgboost_peer.py');
     const gbdt = {
       threads: args.threads,
