@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-import { HEADERS, TOPIC_SPECS, TOPICS, type SaleRecorded } from '@shelfcast/contracts';
+import { eventHeaders, TOPIC_SPECS, TOPICS, type SaleRecorded } from '@shelfcast/contracts';
 import { ApiKeyRepository, applyMigrations, createPrismaClient } from '@shelfcast/db';
 import { waitForLeaders } from '@shelfcast/kafka';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
@@ -162,12 +162,7 @@ async function main(): Promise<void> {
             messages: b.map((e) => ({
               key: `${e.data.storeId}|${e.data.sku}`,
               value: JSON.stringify(e),
-              headers: {
-                [HEADERS.contentType]: 'application/json',
-                [HEADERS.eventType]: e.type,
-                [HEADERS.eventId]: e.id,
-                [HEADERS.eventSource]: e.source,
-              },
+              headers: eventHeaders(e),
             })),
           });
         });

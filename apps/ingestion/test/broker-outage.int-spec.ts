@@ -61,14 +61,22 @@ describe('ingestion while the broker stops mid-batch', () => {
 
   it('answers 503 with Retry-After, loses nothing acknowledged, and a retry publishes each id exactly once', async () => {
     const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify(sale(i)));
-    const published = async () => {
-      const admin = h.kafka.kafka.admin();
-      await admin.connect();
-      try {
-        const offsets = await admin.fetchTopicOffsets(h.kafka.prefix + TOPICS.sales);
-        return offsets.reduce((sum, o) => sum + Number(o.high), 0);
-      } finally {
-        await admin.disconnect();
+    // Sum of the sales topic's high watermarks. Right after a broker (re)start its partitions
+    // can still be electing a leader, so a retriable metadata error is asked again.
+    const published = async (): Promise<number> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const admin = h.kafka.kafka.admin();
+        try {
+          await admin.connect();
+          const offsets = await admin.fetchTopicOffsets(h.kafka.prefix + TOPICS.sales);
+          return offsets.reduce((sum, o) => sum + Number(o.high), 0);
+        } catch (e) {
+          if (Date.now() > deadline || (e as { retriable?: boolean }).retriable === false) throw e;
+          await new Promise((r) => setTimeout(r, 250));
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
       }
     };
 

@@ -84,3 +84,29 @@ export type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>>;
 export type KafkaEnv = z.infer<z.ZodObject<typeof kafkaEnv>>;
 export type DatabaseEnv = z.infer<z.ZodObject<typeof databaseEnv>>;
 export type RedisEnv = z.infer<z.ZodObject<typeof redisEnv>>;
+
+/**
+ * The feature set every service that reads or writes features agrees on (features, trainer,
+ * inference): the same variables give the same definitions, hence the same fingerprint.
+ */
+export const featureStoreEnv = {
+  FEATURES_FREQUENCY: z.enum(['daily', 'weekly', 'monthly']).default('weekly'),
+  /** Grid origin; weekly grids take their weekday from it. */
+  FEATURES_GRID_ORIGIN: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'a YYYY-MM-DD date')
+    .default('2000-01-02'),
+  /** Weekly grids: a week is labelled by its first (start) or last (end) day. */
+  FEATURES_WEEK_LABEL: z.enum(['start', 'end']).default('end'),
+  /** What the series values are: units sold, or net sales in currency units. */
+  FEATURES_MEASURE: z.enum(['units', 'net_sales']).default('units'),
+  /** Periods ahead each online vector covers. */
+  FEATURES_HORIZON: env.int(8, 1),
+  FEATURES_SET_VERSION: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .default('1'),
+  /** A JSON holiday calendar ({"regions": {...}, "defaultRegion": "...", "maxDistanceDays": n}); default: US retail holidays. */
+  FEATURES_HOLIDAYS_FILE: z.string().min(1).optional(),
+};
+export type FeatureStoreEnv = z.infer<z.ZodObject<typeof featureStoreEnv>>;

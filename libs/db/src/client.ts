@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 
 import { resolveTarget } from '../tools/migrations.cjs';
 import { PrismaClient } from './generated/prisma/client';
@@ -23,4 +24,18 @@ export function createPrismaClient(options: PrismaClientOptions): PrismaClient {
     { schema: target.schema },
   );
   return new PrismaClient({ adapter });
+}
+
+/**
+ * A plain pg pool on the same schema, for the hot paths Prisma's query builder cannot express
+ * (bulk `unnest` inserts, upserts from a CTE, server-side cursors). Tables are still created by
+ * the Prisma migrations; this pool only reads and writes them.
+ */
+export function createPgPool(options: PrismaClientOptions & { applicationName?: string }): Pool {
+  const target = resolveTarget(options);
+  return new Pool({
+    ...target.pgConfig,
+    ...(options.maxConnections ? { max: options.maxConnections } : {}),
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
+  });
 }

@@ -1,6 +1,6 @@
 // @shelfcast/db: the Prisma schema's client, its factory, and the migration checks apps run at boot.
 export * from './generated/prisma/client';
-export { createPrismaClient } from './client';
+export { createPgPool, createPrismaClient } from './client';
 export type { PrismaClientOptions } from './client';
 export {
   applyMigrations,

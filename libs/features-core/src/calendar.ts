@@ -43,8 +43,20 @@ export interface PeriodSpan {
   last: number;
 }
 
+const originCache = new Map<string, number>();
+
+function originMs(date: string): number {
+  let ms = originCache.get(date);
+  if (ms === undefined) {
+    ms = parseDate(date);
+    if (originCache.size > 64) originCache.clear();
+    originCache.set(date, ms);
+  }
+  return ms;
+}
+
 export function periodSpan(grid: PeriodGrid, period: number): PeriodSpan {
-  const origin = parseDate(grid.origin);
+  const origin = originMs(grid.origin);
   switch (grid.frequency) {
     case 'daily': {
       const d = epochDay(origin) + period;

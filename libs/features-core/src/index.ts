@@ -41,3 +41,25 @@ export {
   type MatrixLayout,
   type RowRequests,
 } from './feature-set';
+export {
+  categoryCode,
+  dayOf,
+  historyDays,
+  historyPeriods,
+  lastCompletePeriod,
+  MEASURES,
+  periodOfDay,
+  seriesFromHistory,
+  type DailyMeasures,
+  type Measure,
+  type PricePoint,
+  type PromotionSpan,
+  type SeriesHistory,
+} from './history';
+export {
+  defaultHolidays,
+  RETAIL_FEATURE_SET_NAME,
+  retailFeatureSet,
+  superBowlDates,
+  type RetailFeatureSetOptions,
+} from './retail';

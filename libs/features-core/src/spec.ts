@@ -38,6 +38,8 @@ export interface FeatureSetSpec {
   /** Human version, e.g. '1'; the hash of the definitions is appended to the fingerprint. */
   version: string;
   grid: PeriodGrid;
+  /** What the series values measure (e.g. 'units', 'net_sales'): part of the definitions hash. Default 'value'. */
+  target?: string;
   /** Lags in periods (see FEATURES.md / feature-set.ts for the direct multi-horizon convention). */
   lags?: number[];
   /** Rolling windows (periods ending at the anchor). */
@@ -112,6 +114,7 @@ export function resolveSpec(spec: FeatureSetSpec): ResolvedSpec {
     name: spec.name,
     version: spec.version,
     grid: { frequency: spec.grid.frequency, origin: spec.grid.origin, weekLabel: spec.grid.weekLabel ?? 'start' },
+    target: spec.target ?? 'value',
     lags: spec.lags ?? d.lags,
     windows: spec.windows ?? d.windows,
     rollingStats: spec.rollingStats ?? ['mean', 'std', 'min', 'max'],
@@ -128,6 +131,7 @@ export function resolveSpec(spec: FeatureSetSpec): ResolvedSpec {
     covariates: spec.covariates ?? [],
     groups: spec.groups ?? [],
   };
+  if (!NAME.test(r.target)) throw new Error(`feature set: target ${r.target} must match ${NAME}`);
   if (!NAME.test(r.name)) throw new Error(`feature set: name ${r.name} must match ${NAME}`);
   positiveInts('lags', r.lags);
   positiveInts('windows', r.windows);

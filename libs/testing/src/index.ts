@@ -5,3 +5,4 @@ export * from './redis';
 export * from './servers';
 export * from './health-suite';
 export * from './broker';
+export * from './truth';

@@ -17,3 +17,13 @@ export const HEADERS = {
 } as const;
 
 export type DeadLetterKind = 'invalid' | 'processing';
+
+/** The headers every event record carries (content type and the envelope's type, id and source). */
+export function eventHeaders(event: { id: string; type: string; source: string }): Record<string, string> {
+  return {
+    [HEADERS.contentType]: 'application/json',
+    [HEADERS.eventType]: event.type,
+    [HEADERS.eventId]: event.id,
+    [HEADERS.eventSource]: event.source,
+  };
+}

@@ -33,6 +33,8 @@ export const TOPICS = {
 export const RAW_TOPICS = {
   ingestRaw: 'shelfcast.ingest.raw.v1',
   ingestDlq: 'shelfcast.ingest.dlq.v1',
+  /** Events the features service could not take (dead letters of its consumer group). */
+  featuresDlq: 'shelfcast.features.dlq.v1',
 } as const;
 
 interface TopicContract<S extends z.ZodType> {
@@ -101,4 +103,5 @@ export const TOPIC_SPECS: TopicSpec[] = [
   { name: RAW_TOPICS.ingestRaw },
   // Dead letters wait for a person: keep them four weeks.
   { name: RAW_TOPICS.ingestDlq, retentionMs: 28 * 24 * 3600 * 1000 },
+  { name: RAW_TOPICS.featuresDlq, retentionMs: 28 * 24 * 3600 * 1000 },
 ];

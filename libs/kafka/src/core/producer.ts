@@ -1,4 +1,4 @@
-import { TOPIC_CONTRACTS, HEADERS, type TopicEventInput, type TopicName } from '@shelfcast/contracts';
+import { eventHeaders, TOPIC_CONTRACTS, type TopicEventInput, type TopicName } from '@shelfcast/contracts';
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import type { Logger } from 'pino';
 
@@ -105,17 +105,10 @@ export class EventProducer {
         if (!parsed.success) throw new EventContractError(topic, index, parsed.error.message);
         event = parsed.data as never;
       }
-      const { id, type, source } = event as { id: string; type: string; source: string };
       return {
         key: contract.key(event),
         value: JSON.stringify(event),
-        headers: {
-          [HEADERS.contentType]: 'application/json',
-          [HEADERS.eventType]: type,
-          [HEADERS.eventId]: id,
-          [HEADERS.eventSource]: source,
-          ...options.headers,
-        },
+        headers: { ...eventHeaders(event as { id: string; type: string; source: string }), ...options.headers },
       };
     });
     return this.sendRaw(topic, messages);

@@ -1,0 +1,314 @@
+/**
+ * Reads series histories out of PostgreSQL in the shape `seriesFromHistory` takes.
+ *
+ * Two sources of daily measures, one of everything else:
+ * - online: `series_daily` (the aggregates the consumer keeps), for the latest knowledge;
+ * - offline: the raw `retail_events` known at a cutoff (business date on or before it, and arrived
+ *   on or before `knownAt`), summed per day here;
+ * - prices, promotions, products and stores: always the raw events, with the same filter.
+ * Both paths pass the same window to the same assembly, so they agree exactly when the aggregates
+ * equal the sum of the events (the consumer's exactly-once invariant).
+ */
+import {
+  dayOf,
+  type DailyMeasures,
+  type PricePoint,
+  type PromotionSpan,
+  type SeriesHistory,
+} from '@shelfcast/features-core';
+import type { Pool, PoolClient } from 'pg';
+
+import { EVENT_TYPES } from './writer';
+
+export interface SeriesRef {
+  storeId: string;
+  sku: string;
+}
+
+export const refKey = (r: SeriesRef): string => `${r.storeId}|${r.sku}`;
+
+/** What counts as known: events dated on or before `cutoff`, and (when set) arrived by `knownAt`. */
+export interface KnowledgeScope {
+  /** Last business day (`YYYY-MM-DD`) whose events are known. */
+  cutoff: string;
+  /** Arrival bound; null: every event that has arrived so far. */
+  knownAt: Date | null;
+}
+
+type Db = Pool | PoolClient;
+
+const EPOCH = `date '1970-01-01'`;
+
+/** Runs queries concurrently on a pool, one after the other on a single client (which cannot overlap them). */
+async function queries<T extends readonly unknown[]>(db: Db, run: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  if ('release' in db) {
+    const out: unknown[] = [];
+    for (const q of run) out.push(await q());
+    return out as unknown as T;
+  }
+  return (await Promise.all(run.map((q) => q()))) as unknown as T;
+}
+
+interface PlanRow {
+  store_id: string;
+  sku: string;
+  type: string;
+  source: string;
+  id: string;
+  event_ms: string;
+  data: Record<string, unknown>;
+}
+
+/** Prices, promotions and master data of some series, as known in `scope`. */
+export interface SeriesContext {
+  prices: PricePoint[];
+  promotions: PromotionSpan[];
+  product?: SeriesHistory['product'];
+  store?: SeriesHistory['store'];
+}
+
+/**
+ * Prices (those effective from `fromDay` on, plus the last one before), promotions (the latest
+ * schedule of each promotion id) and the latest product and store records of each series.
+ */
+export async function loadContexts(
+  db: Db,
+  refs: readonly SeriesRef[],
+  scope: KnowledgeScope,
+  fromDay: number,
+): Promise<Map<string, SeriesContext>> {
+  const out = new Map<string, SeriesContext>();
+  if (refs.length === 0) return out;
+  const stores = refs.map((r) => r.storeId);
+  const skus = refs.map((r) => r.sku);
+  const known = scope.knownAt ? scope.knownAt.toISOString() : null;
+  const [plans, products, storeRows] = await queries(db, [
+    () =>
+      db.query<PlanRow>(
+        `SELECT e.store_id, e.sku, e.type, e.source, e.id, (extract(epoch FROM e.event_time) * 1000)::bigint::text AS event_ms, e.data
+       FROM retail_events e
+       JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS k(store_id, sku) ON e.store_id = k.store_id AND e.sku = k.sku
+       WHERE e.type IN ('${EVENT_TYPES.price}', '${EVENT_TYPES.promotion}')
+         AND e.business_date <= $3::date AND ($4::timestamptz IS NULL OR e.arrived_at <= $4::timestamptz)`,
+        [stores, skus, scope.cutoff, known],
+      ),
+    () =>
+      db.query<{ sku: string; data: Record<string, unknown> }>(
+        `SELECT DISTINCT ON (sku) sku, data FROM retail_events
+       WHERE type = '${EVENT_TYPES.product}' AND sku = ANY($1::text[])
+         AND business_date <= $2::date AND ($3::timestamptz IS NULL OR arrived_at <= $3::timestamptz)
+       ORDER BY sku, event_time DESC, source DESC, id DESC`,
+        [[...new Set(skus)], scope.cutoff, known],
+      ),
+    () =>
+      db.query<{ store_id: string; data: Record<string, unknown> }>(
+        `SELECT DISTINCT ON (store_id) store_id, data FROM retail_events
+       WHERE type = '${EVENT_TYPES.store}' AND store_id = ANY($1::text[]) AND sku IS NULL
+         AND business_date <= $2::date AND ($3::timestamptz IS NULL OR arrived_at <= $3::timestamptz)
+       ORDER BY store_id, event_time DESC, source DESC, id DESC`,
+        [[...new Set(stores)], scope.cutoff, known],
+      ),
+  ]);
+  const productBySku = new Map(products.rows.map((r) => [r.sku, r.data]));
+  const storeById = new Map(storeRows.rows.map((r) => [r.store_id, r.data]));
+  for (const r of refs) {
+    const p = productBySku.get(r.sku);
+    const s = storeById.get(r.storeId);
+    out.set(refKey(r), {
+      prices: [],
+      promotions: [],
+      ...(p
+        ? {
+            product: {
+              category: String(p.category),
+              department: String(p.department),
+              launchDay: typeof p.launchDate === 'string' ? dayOf(p.launchDate) : null,
+            },
+          }
+        : {}),
+      ...(s
+        ? { store: { region: String(s.region), sizeSqft: typeof s.sizeSqft === 'number' ? s.sizeSqft : null } }
+        : {}),
+    });
+  }
+  // Per series: all price changes, then keep the window's and the last one before it; the latest
+  // schedule of each promotion id.
+  const allPrices = new Map<string, PricePoint[]>();
+  const promos = new Map<string, Map<string, { order: string; span: PromotionSpan }>>();
+  for (const row of plans.rows) {
+    const key = `${row.store_id}|${row.sku}`;
+    const order = `${row.event_ms.padStart(16, '0')}|${row.source}|${row.id}`;
+    if (row.type === EVENT_TYPES.price) {
+      const d = row.data as { price: string; regularPrice?: string; effectiveFrom: string };
+      const list = allPrices.get(key) ?? [];
+      list.push({
+        day: dayOf(d.effectiveFrom.slice(0, 10)),
+        price: Number(d.price),
+        regularPrice: d.regularPrice === undefined ? null : Number(d.regularPrice),
+        order,
+      });
+      allPrices.set(key, list);
+    } else {
+      const d = row.data as { promotionId: string; startDate: string; endDate: string };
+      const byId = promos.get(key) ?? new Map<string, { order: string; span: PromotionSpan }>();
+      const prev = byId.get(d.promotionId);
+      if (!prev || prev.order < order)
+        byId.set(d.promotionId, { order, span: { first: dayOf(d.startDate), last: dayOf(d.endDate) } });
+      promos.set(key, byId);
+    }
+  }
+  for (const [key, list] of allPrices) {
+    const ctx = out.get(key);
+    if (!ctx) continue;
+    list.sort((a, b) => a.day - b.day || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    let firstInWindow = list.findIndex((p) => p.day >= fromDay);
+    if (firstInWindow < 0) firstInWindow = list.length;
+    ctx.prices = list.slice(Math.max(0, firstInWindow - 1));
+  }
+  for (const [key, byId] of promos) {
+    const ctx = out.get(key);
+    if (ctx) ctx.promotions = [...byId.values()].map((v) => v.span).sort((a, b) => a.first - b.first);
+  }
+  return out;
+}
+
+/** Online: the aggregates of these series for days [fromDay, toDay], with each one's first day. */
+export async function loadOnlineHistories(
+  db: Db,
+  refs: readonly SeriesRef[],
+  scope: KnowledgeScope,
+  fromDay: number,
+  toDay: number,
+): Promise<SeriesHistory[]> {
+  if (refs.length === 0) return [];
+  const stores = refs.map((r) => r.storeId);
+  const skus = refs.map((r) => r.sku);
+  const [series, days, contexts] = await queries(db, [
+    () =>
+      db.query<{ store_id: string; sku: string; first_day: number }>(
+        `SELECT s.store_id, s.sku, s.first_day - ${EPOCH} AS first_day
+       FROM series s JOIN unnest($1::text[], $2::text[]) AS k(store_id, sku) ON s.store_id = k.store_id AND s.sku = k.sku`,
+        [stores, skus],
+      ),
+    () =>
+      db.query<{
+        store_id: string;
+        sku: string;
+        day: number;
+        units: number;
+        net_sales: number;
+        on_hand_min: number | null;
+      }>(
+        `SELECT d.store_id, d.sku, d.day - ${EPOCH} AS day, d.units::float8 AS units, d.net_sales::float8 AS net_sales, d.on_hand_min
+       FROM series_daily d JOIN unnest($1::text[], $2::text[]) AS k(store_id, sku) ON d.store_id = k.store_id AND d.sku = k.sku
+       WHERE d.day >= ${EPOCH} + $3::int AND d.day <= ${EPOCH} + $4::int AND d.day <= $5::date`,
+        [stores, skus, fromDay, toDay, scope.cutoff],
+      ),
+    () => loadContexts(db, refs, scope, fromDay),
+  ]);
+  const firstDay = new Map(series.rows.map((r) => [`${r.store_id}|${r.sku}`, r.first_day]));
+  const byKey = new Map<string, DailyMeasures[]>();
+  for (const r of days.rows) {
+    const key = `${r.store_id}|${r.sku}`;
+    const list = byKey.get(key) ?? [];
+    list.push({ day: r.day, units: r.units, netSales: r.net_sales, onHandMin: r.on_hand_min });
+    byKey.set(key, list);
+  }
+  const out: SeriesHistory[] = [];
+  for (const r of refs) {
+    const key = refKey(r);
+    const first = firstDay.get(key);
+    if (first === undefined) continue; // no sale or inventory event yet: nothing to build on
+    const ctx = contexts.get(key) ?? { prices: [], promotions: [] };
+    out.push({ storeId: r.storeId, sku: r.sku, firstDay: first, days: byKey.get(key) ?? [], ...ctx });
+  }
+  return out;
+}
+
+interface RawDayRow {
+  store_id: string;
+  sku: string;
+  day: number;
+  units: number;
+  net_sales: number;
+  on_hand_min: number | null;
+}
+
+/**
+ * Offline: every series' daily measures summed from the raw events known in `scope`, streamed in
+ * series order through a server-side cursor (memory holds one fetch and one chunk of series).
+ * Yields chunks of up to `chunkSeries` histories with days from `fromDay` on; `onlySeries`
+ * restricts to some series.
+ */
+export async function* streamOfflineHistories(
+  pool: Pool,
+  scope: KnowledgeScope,
+  fromDay: number,
+  options: { chunkSeries?: number; fetchRows?: number; onlySeries?: readonly SeriesRef[] } = {},
+): AsyncGenerator<SeriesHistory[]> {
+  const chunkSeries = options.chunkSeries ?? 500;
+  const fetchRows = options.fetchRows ?? 20_000;
+  const client = await pool.connect();
+  let released = false;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const only = options.onlySeries;
+    const params: unknown[] = [scope.cutoff, scope.knownAt ? scope.knownAt.toISOString() : null];
+    let filter = '';
+    if (only) {
+      params.push(
+        only.map((r) => r.storeId),
+        only.map((r) => r.sku),
+      );
+      filter = `AND (store_id, sku) IN (SELECT * FROM unnest($3::text[], $4::text[]))`;
+    }
+    await client.query(
+      `DECLARE offline_days NO SCROLL CURSOR FOR
+       SELECT store_id, sku, business_date - ${EPOCH} AS day,
+              coalesce(sum(quantity) FILTER (WHERE type = '${EVENT_TYPES.sale}'), 0)::float8 AS units,
+              coalesce(sum(amount) FILTER (WHERE type = '${EVENT_TYPES.sale}'), 0)::float8 AS net_sales,
+              min(quantity) FILTER (WHERE type = '${EVENT_TYPES.inventory}')::int AS on_hand_min
+       FROM retail_events
+       WHERE type IN ('${EVENT_TYPES.sale}', '${EVENT_TYPES.inventory}')
+         AND business_date <= $1::date AND ($2::timestamptz IS NULL OR arrived_at <= $2::timestamptz) ${filter}
+       GROUP BY store_id, sku, business_date
+       ORDER BY store_id COLLATE "C", sku COLLATE "C", business_date`,
+      params,
+    );
+    let chunk: Array<Omit<SeriesHistory, 'prices' | 'promotions'>> = [];
+    let current: Omit<SeriesHistory, 'prices' | 'promotions'> | null = null;
+    const flush = async (): Promise<SeriesHistory[]> => {
+      const contexts = await loadContexts(pool, chunk, scope, fromDay);
+      const out = chunk.map((h) => ({ ...h, ...(contexts.get(refKey(h)) ?? { prices: [], promotions: [] }) }));
+      chunk = [];
+      return out;
+    };
+    for (;;) {
+      const { rows } = await client.query<RawDayRow>(`FETCH ${fetchRows} FROM offline_days`);
+      for (const r of rows) {
+        if (!current || current.storeId !== r.store_id || current.sku !== r.sku) {
+          if (current) chunk.push(current);
+          if (chunk.length >= chunkSeries) yield await flush();
+          current = { storeId: r.store_id, sku: r.sku, firstDay: r.day, days: [] };
+        }
+        if (r.day >= fromDay)
+          current.days.push({ day: r.day, units: r.units, netSales: r.net_sales, onHandMin: r.on_hand_min });
+      }
+      if (rows.length < fetchRows) break;
+    }
+    if (current) chunk.push(current);
+    if (chunk.length > 0) yield await flush();
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(true);
+    released = true;
+    throw e;
+  } finally {
+    if (!released) {
+      // A consumer that stopped early leaves the transaction open: end it before reuse.
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+    }
+  }
+}
