@@ -22,7 +22,9 @@ export const FeaturesConfig = z.object({
   /** Series per online refresh chunk. */
   FEATURES_REFRESH_CHUNK: env.int(500, 1),
   /** A series is refreshed this long after its first new event at the earliest, ms: bursts coalesce. */
-  FEATURES_REFRESH_DELAY_MS: env.int(500, 0),
+  FEATURES_REFRESH_DELAY_MS: env.int(2000, 0),
+  /** Series at an older anchor are swept once the anchor has stayed put this long, ms (backfills move it often). */
+  FEATURES_SWEEP_AFTER_MS: env.int(1000, 0),
   /** Wait between refresh rounds when nothing is dirty, ms. */
   FEATURES_REFRESH_IDLE_MS: env.int(200, 1),
   /** PostgreSQL connections of the feature store's pool. */

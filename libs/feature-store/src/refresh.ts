@@ -38,6 +38,12 @@ export interface OnlineRefresherOptions {
   delayMs?: number;
   /** How long a claimed chunk stays with this refresher if it dies mid-way, ms. Default 60,000. */
   claimMs?: number;
+  /**
+   * Sweep stale series only once the anchor has stayed put this long, ms (default 0): during a
+   * backfill that moves the anchor every few seconds, sweeping would recompute every series for
+   * anchors that are about to pass.
+   */
+  sweepAfterMs?: number;
   /** Announces refreshed series (e.g. publishes shelfcast.features.updated.v1) before their marks clear. */
   announce?: (chunk: RefreshedChunk) => Promise<void>;
 }
@@ -111,6 +117,9 @@ export class OnlineRefresher {
   private readonly chunk: number;
   private readonly delayMs: number;
   private readonly claimMs: number;
+  private readonly sweepAfterMs: number;
+  private lastAnchor: number | null = null;
+  private anchorSince = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -120,6 +129,7 @@ export class OnlineRefresher {
     this.chunk = options.chunkSeries ?? 500;
     this.delayMs = options.delayMs ?? 0;
     this.claimMs = options.claimMs ?? 60_000;
+    this.sweepAfterMs = options.sweepAfterMs ?? 0;
   }
 
   get featureSet(): FeatureSet {
@@ -147,6 +157,10 @@ export class OnlineRefresher {
     const watermark = await readWatermark(this.pool);
     if (watermark === null) return { refreshed: 0, sweep: false, anchor: null };
     const anchor = lastCompletePeriod(this.featureSet.spec.grid, dayOf(watermark));
+    if (anchor !== this.lastAnchor) {
+      this.lastAnchor = anchor;
+      this.anchorSince = Date.now();
+    }
     const key = this.onlineKey(anchor);
     // Claim a chunk in a short transaction: marks keep landing on these rows while they are
     // computed (the consumer never waits for a refresh), and another instance skips them.
@@ -162,6 +176,7 @@ export class OnlineRefresher {
     let sweep = false;
     let rows: Array<{ store_id: string; sku: string; version: string | null }> = claimed;
     if (rows.length === 0) {
+      if (Date.now() - this.anchorSince < this.sweepAfterMs) return { refreshed: 0, sweep: false, anchor };
       // Nothing dirty is due: sweep series whose vectors are at another anchor or feature set.
       // Series with a mark (due later) are left to the dirty path.
       const stale = await this.pool.query<{ store_id: string; sku: string }>(

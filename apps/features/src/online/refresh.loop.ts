@@ -27,6 +27,7 @@ export function createRefresher(
     horizon: settings.horizon,
     chunkSeries: config.FEATURES_REFRESH_CHUNK,
     delayMs: config.FEATURES_REFRESH_DELAY_MS,
+    sweepAfterMs: config.FEATURES_SWEEP_AFTER_MS,
     announce: async ({ featureSet, asOf, series }) => {
       const events = [];
       for (let i = 0; i < series.length; i += SERIES_PER_EVENT) {
