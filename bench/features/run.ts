@@ -25,7 +25,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { featureStoreEnv } from '@shelfcast/config';
-import { HEADERS, RETAIL_EVENT_TOPIC, retailEventKey, TOPIC_SPECS, type RetailEvent } from '@shelfcast/contracts';
+import { RETAIL_EVENT_TOPIC, retailEventRecord, TOPIC_SPECS, type RetailEvent } from '@shelfcast/contracts';
 import { applyMigrations } from '@shelfcast/db';
 import {
   businessDate,
@@ -96,19 +96,11 @@ function generate(): RetailEvent[] {
 function records(events: readonly RetailEvent[]): Map<string, Message[]> {
   const byTopic = new Map<string, Message[]>();
   for (const e of events) {
-    const topic = prefixed(topicPrefix, RETAIL_EVENT_TOPIC[e.type]);
+    const { topic: logical, ...message } = retailEventRecord(e);
+    const topic = prefixed(topicPrefix, logical);
     let list = byTopic.get(topic);
     if (!list) byTopic.set(topic, (list = []));
-    list.push({
-      key: retailEventKey(e),
-      value: JSON.stringify(e),
-      headers: {
-        [HEADERS.contentType]: 'application/json',
-        [HEADERS.eventType]: e.type,
-        [HEADERS.eventId]: e.id,
-        [HEADERS.eventSource]: e.source,
-      },
-    });
+    list.push(message);
   }
   return byTopic;
 }

@@ -1,5 +1,5 @@
 import { loadConfig } from '@shelfcast/config';
-import { eventHeaders, RETAIL_EVENT_TOPIC, retailEventKey, type RetailEvent } from '@shelfcast/contracts';
+import { retailEventRecord, type RetailEvent } from '@shelfcast/contracts';
 import { createPgPool } from '@shelfcast/db';
 import { createServiceContext } from '@shelfcast/observability';
 import {
@@ -66,14 +66,10 @@ export async function publish(
   try {
     const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
     for (const e of events) {
-      const topic = prefix + RETAIL_EVENT_TOPIC[e.type];
-      const list = byTopic.get(topic) ?? [];
-      list.push({
-        key: retailEventKey(e),
-        value: JSON.stringify(e),
-        headers: eventHeaders(e),
-      });
-      byTopic.set(topic, list);
+      const { topic, ...message } = retailEventRecord(e);
+      const list = byTopic.get(prefix + topic) ?? [];
+      list.push(message);
+      byTopic.set(prefix + topic, list);
     }
     for (const r of raw)
       byTopic.set(prefix + r.topic, [

@@ -20,6 +20,9 @@ import type { OnlineStore } from './online';
 import { computeVectors } from './vectors';
 import { WATERMARK_KEY } from './writer';
 
+/** How long an empty stale sweep is trusted before the next scan, ms. */
+const SWEEP_RESCAN_MS = 30_000;
+
 export interface RefreshedChunk {
   featureSet: FeatureSet;
   asOf: string;
@@ -120,6 +123,8 @@ export class OnlineRefresher {
   private readonly sweepAfterMs: number;
   private lastAnchor: number | null = null;
   private anchorSince = 0;
+  /** When a sweep last found nothing stale (at `lastAnchor`): idle rounds skip the scan for a while. */
+  private sweptEmptyAt = -Infinity;
 
   constructor(
     private readonly pool: Pool,
@@ -160,6 +165,7 @@ export class OnlineRefresher {
     if (anchor !== this.lastAnchor) {
       this.lastAnchor = anchor;
       this.anchorSince = Date.now();
+      this.sweptEmptyAt = -Infinity;
     }
     const key = this.onlineKey(anchor);
     // Claim a chunk in a short transaction: marks keep landing on these rows while they are
@@ -177,6 +183,10 @@ export class OnlineRefresher {
     let rows: Array<{ store_id: string; sku: string; version: string | null }> = claimed;
     if (rows.length === 0) {
       if (Date.now() - this.anchorSince < this.sweepAfterMs) return { refreshed: 0, sweep: false, anchor };
+      // Stale series only appear when the anchor or the feature set moves (new series arrive
+      // dirty), so after an empty sweep the scan waits; the pause also covers another
+      // instance's chunk finishing at an older anchor.
+      if (Date.now() - this.sweptEmptyAt < SWEEP_RESCAN_MS) return { refreshed: 0, sweep: false, anchor };
       // Nothing dirty is due: sweep series whose vectors are at another anchor or feature set.
       // Series with a mark (due later) are left to the dirty path.
       const stale = await this.pool.query<{ store_id: string; sku: string }>(
@@ -188,7 +198,10 @@ export class OnlineRefresher {
       );
       rows = stale.rows.map((r) => ({ ...r, version: null }));
       sweep = true;
-      if (rows.length === 0) return { refreshed: 0, sweep, anchor };
+      if (rows.length === 0) {
+        this.sweptEmptyAt = Date.now();
+        return { refreshed: 0, sweep, anchor };
+      }
     }
     const stores = rows.map((r) => r.store_id);
     const skus = rows.map((r) => r.sku);

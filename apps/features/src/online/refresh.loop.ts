@@ -13,6 +13,8 @@ import { FEATURES_CONFIG, FEATURES_METRICS, ONLINE_REFRESHER } from '../tokens';
 
 /** Series per shelfcast.features.updated.v1 event. */
 const SERIES_PER_EVENT = 1000;
+/** How often the idle loop updates the dirty and stale gauges, ms. */
+const GAUGE_INTERVAL_MS = 5000;
 
 /** The refresher of this service: announces every refreshed chunk on shelfcast.features.updated.v1. */
 export function createRefresher(
@@ -57,6 +59,7 @@ export class RefreshLoop implements OnApplicationBootstrap, BeforeApplicationShu
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  private gaugesAt = -Infinity;
 
   constructor(
     @Inject(ONLINE_REFRESHER) private readonly refresher: OnlineRefresher,
@@ -94,9 +97,13 @@ export class RefreshLoop implements OnApplicationBootstrap, BeforeApplicationShu
         }
         backoff = 500;
         if (r.refreshed === 0) {
-          const pending = await this.refresher.pending();
-          this.metrics.dirty.set(pending.dirty);
-          this.metrics.stale.set(pending.stale);
+          // The gauges count rows: every few seconds, not every idle round.
+          if (Date.now() - this.gaugesAt >= GAUGE_INTERVAL_MS) {
+            const pending = await this.refresher.pending();
+            this.metrics.dirty.set(pending.dirty);
+            this.metrics.stale.set(pending.stale);
+            this.gaugesAt = Date.now();
+          }
           await this.sleep(this.config.FEATURES_REFRESH_IDLE_MS);
         }
       } catch (e) {

@@ -1,6 +1,7 @@
 import { type z } from 'zod';
 
 import { seriesKey } from '../common';
+import { eventHeaders } from './headers';
 import { AlertRaised, FeaturesUpdated, ForecastsPublished, ModelEvent } from '../events/pipeline';
 import {
   InventorySnapshot,
@@ -89,6 +90,21 @@ export const RETAIL_EVENT_TOPIC = {
   'shelfcast.product.upserted.v1': TOPICS.products,
   'shelfcast.store.upserted.v1': TOPICS.stores,
 } as const;
+
+/** The Kafka record of a retail event as the platform writes it: its topic, series key, JSON value and headers. */
+export function retailEventRecord(event: RetailEvent): {
+  topic: (typeof RETAIL_EVENT_TOPIC)[RetailEvent['type']];
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+} {
+  return {
+    topic: RETAIL_EVENT_TOPIC[event.type],
+    key: retailEventKey(event),
+    value: JSON.stringify(event),
+    headers: eventHeaders(event),
+  };
+}
 
 /** Defaults for topic creation; every value can be overridden per deployment. */
 export interface TopicSpec {
