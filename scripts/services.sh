@@ -39,9 +39,7 @@ start_one() {
     return 0
   fi
   port_open 127.0.0.1 "$port" && die "$app: port $port is taken by another process (set SHELFCAST_${app//-/_}_PORT)"
-  local port_var=PORT
-  [[ "$app" == trainer ]] && port_var=METRICS_PORT
-  env "$port_var=$port" NODE_ENV="${NODE_ENV:-production}" \
+  env "PORT=$port" NODE_ENV="${NODE_ENV:-production}" \
     setsid nohup node -r @swc-node/register "apps/$app/src/main.ts" >>"$RUN/logs/$app.log" 2>&1 < /dev/null &
   printf '%s\n' "$!" > "$RUN/pids/$app.pid"
 }

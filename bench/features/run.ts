@@ -277,12 +277,22 @@ function cpuSnapshot(): CpuSnapshot | null {
   }
 }
 
-/** CPU seconds each group of processes used between two snapshots, and the machine's busy share. */
-function cpuUse(before: CpuSnapshot | null, after: CpuSnapshot | null, servicePid: number | undefined) {
+/**
+ * CPU seconds each group of processes used between two snapshots, and the machine's busy share.
+ * `postgres` counts every PostgreSQL process (other work on the server included);
+ * `postgres_service_backends` only the backends that served the service's connections.
+ */
+function cpuUse(
+  before: CpuSnapshot | null,
+  after: CpuSnapshot | null,
+  servicePid: number | undefined,
+  serviceBackends: ReadonlySet<number> = new Set(),
+) {
   if (!before || !after) return null;
   const groups: Record<string, number> = {
     features_service: 0,
     postgres: 0,
+    postgres_service_backends: 0,
     kafka: 0,
     redis: 0,
     bench: 0,
@@ -306,6 +316,7 @@ function cpuUse(before: CpuSnapshot | null, after: CpuSnapshot | null, servicePi
                 ? 'redis'
                 : 'other';
     groups[group] += used / CLOCK_TICKS;
+    if (serviceBackends.has(pid)) groups.postgres_service_backends += used / CLOCK_TICKS;
     if (group === 'other') others.set(comm, (others.get(comm) ?? 0) + used / CLOCK_TICKS);
   }
   for (const k of Object.keys(groups)) groups[k] = Number(groups[k].toFixed(2));
@@ -516,6 +527,18 @@ async function main(): Promise<void> {
     const store = new OnlineStore(redis, settings.featureSet, `${tag}:`);
     const refresher = new OnlineRefresher(pool, store, { measure: settings.measure, horizon: settings.horizon });
 
+    // The service's PostgreSQL backends (its pool names itself): their CPU is the service's
+    // database work, apart from whatever else the server does meanwhile.
+    const serviceBackends = new Set<number>();
+    let backendsAt = -Infinity;
+    const collectBackends = async () => {
+      const { rows } = await pool.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE application_name = 'shelfcast-features' AND datname = current_database()`,
+      );
+      for (const r of rows) serviceBackends.add(r.pid);
+      backendsAt = performance.now();
+    };
+    await collectBackends();
     let aggregatesAt: number | undefined;
     let firstCommitAt: number | undefined;
     let lag = new Map<string, number>();
@@ -531,6 +554,7 @@ async function main(): Promise<void> {
             (pending ? `${pending.dirty} series dirty, ${pending.stale} stale` : 'online vectors not checked yet'),
         );
       }
+      if (now - backendsAt > 500) await collectBackends();
       if (aggregatesAt === undefined) {
         lag = await groupLag(admin, groupId, ends);
         const left = total(lag);
@@ -545,7 +569,8 @@ async function main(): Promise<void> {
       await sleep(POLL_MS);
     }
     const seconds = (performance.now() - started) / 1000;
-    const cpu = cpuUse(cpuBefore, cpuSnapshot(), service.pid);
+    await collectBackends();
+    const cpu = cpuUse(cpuBefore, cpuSnapshot(), service.pid, serviceBackends);
     const aggregatesSeconds = ((aggregatesAt ?? 0) - started) / 1000;
     const firstCommitSeconds = ((firstCommitAt ?? started) - started) / 1000;
     const metrics = await serviceMetrics(base);

@@ -23,6 +23,8 @@ export const FeaturesConfig = z.object({
   FEATURES_REFRESH_CHUNK: env.int(500, 1),
   /** A series is refreshed this long after its first new event at the earliest, ms: bursts coalesce. */
   FEATURES_REFRESH_DELAY_MS: env.int(2000, 0),
+  /** The delay is waived once this instance's consumer has had no batch for this long, ms: a burst has ended. */
+  FEATURES_REFRESH_SETTLE_MS: env.int(250, 1),
   /** Series at an older anchor are swept once the anchor has stayed put this long, ms (backfills move it often). */
   FEATURES_SWEEP_AFTER_MS: env.int(1000, 0),
   /** Wait between refresh rounds when nothing is dirty, ms. */

@@ -7,11 +7,20 @@ import { REDIS, REDIS_KEY_PREFIX, RedisModule, type Redis } from '@shelfcast/que
 import type { Pool } from 'pg';
 
 import type { FeaturesConfig } from './config';
+import { ConsumerActivity } from './consume/consumer-activity';
 import { FeaturesConsumer } from './consume/features.consumer';
 import { featuresMetrics } from './features.metrics';
 import { FeaturesController } from './online/features.controller';
 import { createRefresher, RefreshLoop } from './online/refresh.loop';
-import { FEATURE_SETTINGS, FEATURES_CONFIG, FEATURES_METRICS, ONLINE_REFRESHER, ONLINE_STORE, PG_POOL } from './tokens';
+import {
+  CONSUMER_ACTIVITY,
+  FEATURE_SETTINGS,
+  FEATURES_CONFIG,
+  FEATURES_METRICS,
+  ONLINE_REFRESHER,
+  ONLINE_STORE,
+  PG_POOL,
+} from './tokens';
 
 @Injectable()
 class PoolLifecycle implements OnApplicationShutdown {
@@ -56,11 +65,12 @@ export class FeaturesModule {
           useFactory: (redis: Redis, prefix: string) =>
             new OnlineStore(redis, settings.featureSet, prefix ? `${prefix}:` : ''),
         },
+        { provide: CONSUMER_ACTIVITY, useValue: new ConsumerActivity(config.FEATURES_REFRESH_SETTLE_MS) },
         {
           provide: ONLINE_REFRESHER,
-          inject: [PG_POOL, ONLINE_STORE, EventProducer],
-          useFactory: (pool: Pool, store: OnlineStore, producer: EventProducer) =>
-            createRefresher(pool, store, settings, config, producer),
+          inject: [PG_POOL, ONLINE_STORE, EventProducer, CONSUMER_ACTIVITY],
+          useFactory: (pool: Pool, store: OnlineStore, producer: EventProducer, activity: ConsumerActivity) =>
+            createRefresher(pool, store, settings, config, producer, activity),
         },
         { provide: FEATURES_METRICS, inject: [METRICS_REGISTRY], useFactory: (r: Registry) => featuresMetrics(r) },
         PoolLifecycle,

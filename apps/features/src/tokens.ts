@@ -5,3 +5,4 @@ export const FEATURE_SETTINGS = Symbol('FEATURE_SETTINGS');
 export const ONLINE_STORE = Symbol('ONLINE_STORE');
 export const FEATURES_METRICS = Symbol('FEATURES_METRICS');
 export const ONLINE_REFRESHER = Symbol('ONLINE_REFRESHER');
+export const CONSUMER_ACTIVITY = Symbol('CONSUMER_ACTIVITY');

@@ -22,7 +22,10 @@ export const IngestionConfig = z.object({
   INGEST_CHUNK_EVENTS: env.int(2_000, 1),
   /** Requests per API key per minute (429 above). */
   INGEST_RATE_LIMIT_PER_MINUTE: env.int(6_000, 1),
-  /** How long a published event id is remembered, so a re-send is not published twice. */
+  /**
+   * How long a published event id is remembered at least, so a re-send is not published twice (ids are
+   * kept in generations of this length: remembered for between one and two windows).
+   */
   INGEST_DEDUP_WINDOW_S: env.int(48 * 3600, 60),
   /** How long a verified API key is trusted without asking PostgreSQL again (revocation delay). */
   INGEST_API_KEY_CACHE_MS: env.int(30_000, 0),

@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
+import { serveOpenApi } from '@shelfcast/observability';
 
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
 import { ingestionOpenApi } from './docs/openapi';
@@ -10,7 +9,7 @@ import { RateLimiter } from './ingest/rate-limiter';
 /**
  * Fastify-level set-up, before routes exist: the API key is checked (and the rate limit taken) when a
  * request arrives, before its body is read; NDJSON and CSV bodies are handed over as streams;
- * the OpenAPI document and its UI are served at /docs.
+ * the OpenAPI document is served at /openapi.json and its UI at /docs.
  */
 export async function configureHttp(app: NestFastifyApplication): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
@@ -28,6 +27,5 @@ export async function configureHttp(app: NestFastifyApplication): Promise<void> 
     fastify.addContentTypeParser(type, (_request, payload, done) => done(null, payload));
   }
 
-  await app.register(fastifySwagger as never, { mode: 'static', specification: { document: ingestionOpenApi() } });
-  await app.register(fastifySwaggerUi as never, { routePrefix: '/docs' });
+  await serveOpenApi(app, ingestionOpenApi());
 }

@@ -1,4 +1,4 @@
 import { describeServiceContract } from '@shelfcast/testing';
 
-// The trainer is headless: health and metrics on a side port.
-describeServiceContract('trainer', { dependencies: ['postgres', 'redis'], portVariable: 'METRICS_PORT' });
+// The trainer serves its API, health and metrics on PORT; Kafka carries the alerts it retrains on.
+describeServiceContract('trainer', { dependencies: ['kafka', 'postgres', 'redis'] });

@@ -172,7 +172,36 @@ export async function loadContexts(
   return out;
 }
 
-/** Online: the aggregates of these series for days [fromDay, toDay], with each one's first day. */
+/** A series' daily aggregates in the window, one comma-separated list per column (row order, aligned). */
+interface PackedDaysRow {
+  store_id: string;
+  sku: string;
+  first_day: number;
+  days: string | null;
+  units: string | null;
+  net_sales: string | null;
+  /** Empty items: no snapshot that day. */
+  on_hand_min: string | null;
+}
+
+/** Splits `a,b,c` into numbers without building an array of strings; empty items become null. */
+function splitNumbers(list: string | null, out: Array<number | null>): Array<number | null> {
+  if (list === null) return out;
+  let from = 0;
+  for (;;) {
+    const comma = list.indexOf(',', from);
+    const end = comma < 0 ? list.length : comma;
+    out.push(end === from ? null : Number(list.slice(from, end)));
+    if (comma < 0) return out;
+    from = comma + 1;
+  }
+}
+
+/**
+ * Online: the aggregates of these series for days [fromDay, toDay], with each one's first day. One
+ * row per series (its days packed into lists) rather than one per series-day: a refresh reads a
+ * year of days for hundreds of series, and parsing rows, not PostgreSQL, was its cost.
+ */
 export async function loadOnlineHistories(
   db: Db,
   refs: readonly SeriesRef[],
@@ -183,44 +212,46 @@ export async function loadOnlineHistories(
   if (refs.length === 0) return [];
   const stores = refs.map((r) => r.storeId);
   const skus = refs.map((r) => r.sku);
-  const [series, days, contexts] = await queries(db, [
+  const [series, contexts] = await queries(db, [
     () =>
-      db.query<{ store_id: string; sku: string; first_day: number }>(
-        `SELECT s.store_id, s.sku, s.first_day - ${EPOCH} AS first_day
-       FROM series s JOIN unnest($1::text[], $2::text[]) AS k(store_id, sku) ON s.store_id = k.store_id AND s.sku = k.sku`,
-        [stores, skus],
-      ),
-    () =>
-      db.query<{
-        store_id: string;
-        sku: string;
-        day: number;
-        units: number;
-        net_sales: number;
-        on_hand_min: number | null;
-      }>(
-        `SELECT d.store_id, d.sku, d.day - ${EPOCH} AS day, d.units::float8 AS units, d.net_sales::float8 AS net_sales, d.on_hand_min
-       FROM series_daily d JOIN unnest($1::text[], $2::text[]) AS k(store_id, sku) ON d.store_id = k.store_id AND d.sku = k.sku
-       WHERE d.day >= ${EPOCH} + $3::int AND d.day <= ${EPOCH} + $4::int AND d.day <= $5::date`,
+      db.query<PackedDaysRow>(
+        `SELECT s.store_id, s.sku, s.first_day - ${EPOCH} AS first_day, d.days, d.units, d.net_sales, d.on_hand_min
+         FROM series s
+         JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS k(store_id, sku) ON s.store_id = k.store_id AND s.sku = k.sku
+         LEFT JOIN LATERAL (
+           SELECT string_agg((d.day - ${EPOCH})::text, ',') AS days,
+                  string_agg(d.units::float8::text, ',') AS units,
+                  string_agg(d.net_sales::float8::text, ',') AS net_sales,
+                  string_agg(coalesce(d.on_hand_min::text, ''), ',') AS on_hand_min
+           FROM series_daily d
+           WHERE d.store_id = s.store_id AND d.sku = s.sku
+             AND d.day >= ${EPOCH} + $3::int AND d.day <= ${EPOCH} + $4::int AND d.day <= $5::date
+         ) d ON true`,
         [stores, skus, fromDay, toDay, scope.cutoff],
       ),
     () => loadContexts(db, refs, scope, fromDay),
   ]);
-  const firstDay = new Map(series.rows.map((r) => [`${r.store_id}|${r.sku}`, r.first_day]));
-  const byKey = new Map<string, DailyMeasures[]>();
-  for (const r of days.rows) {
-    const key = `${r.store_id}|${r.sku}`;
-    const list = byKey.get(key) ?? [];
-    list.push({ day: r.day, units: r.units, netSales: r.net_sales, onHandMin: r.on_hand_min });
-    byKey.set(key, list);
-  }
+  const byKey = new Map<string, PackedDaysRow>();
+  for (const r of series.rows) byKey.set(`${r.store_id}|${r.sku}`, r);
   const out: SeriesHistory[] = [];
   for (const r of refs) {
     const key = refKey(r);
-    const first = firstDay.get(key);
-    if (first === undefined) continue; // no sale or inventory event yet: nothing to build on
+    const row = byKey.get(key);
+    if (row === undefined) continue; // no sale or inventory event yet: nothing to build on
+    const day = splitNumbers(row.days, []);
+    const units = splitNumbers(row.units, []);
+    const netSales = splitNumbers(row.net_sales, []);
+    const onHand = splitNumbers(row.on_hand_min, []);
+    const days: DailyMeasures[] = new Array(day.length);
+    for (let i = 0; i < day.length; i++)
+      days[i] = {
+        day: day[i] as number,
+        units: units[i] as number,
+        netSales: netSales[i] as number,
+        onHandMin: onHand[i],
+      };
     const ctx = contexts.get(key) ?? { prices: [], promotions: [] };
-    out.push({ storeId: r.storeId, sku: r.sku, firstDay: first, days: byKey.get(key) ?? [], ...ctx });
+    out.push({ storeId: r.storeId, sku: r.sku, firstDay: row.first_day, days, ...ctx });
   }
   return out;
 }

@@ -10,7 +10,9 @@
  * series records the fingerprint and anchor of its vectors (`series.online_key`); when the anchor
  * moves to a new period, or the feature set changes, the series not refreshed since are stale and
  * are swept, a chunk at a time, whenever no dirty series is waiting. A backfill that moves the
- * anchor daily therefore recomputes the series it touches, not every series once per day.
+ * anchor daily therefore recomputes the series it touches, not every series once per day. Marks
+ * wait `delayMs` to coalesce bursts, unless the events have stopped (`settled`): then every mark
+ * is due at once.
  */
 import { dayOf, historyDays, lastCompletePeriod, type FeatureSet, type Measure } from '@shelfcast/features-core';
 import type { Pool } from 'pg';
@@ -39,6 +41,11 @@ export interface OnlineRefresherOptions {
    * events a series is then recomputed once per delay, not once per batch.
    */
   delayMs?: number;
+  /**
+   * Whether the events have stopped coming for now (e.g. the consumer of this instance is idle):
+   * marks are then due at once, as there is no burst left to coalesce. Default: never.
+   */
+  settled?: () => boolean;
   /** How long a claimed chunk stays with this refresher if it dies mid-way, ms. Default 60,000. */
   claimMs?: number;
   /**
@@ -157,6 +164,11 @@ export class OnlineRefresher {
     return pendingSeries(this.pool, this.featureSet, this.options.measure, this.options.horizon);
   }
 
+  /** How long after its first mark a dirty series is due now. */
+  private dueAfterMs(): number {
+    return this.options.settled?.() ? 0 : this.delayMs;
+  }
+
   /** Refreshes one chunk: dirty series first, else stale ones. */
   async refreshOnce(): Promise<RefreshResult> {
     const watermark = await readWatermark(this.pool);
@@ -177,7 +189,7 @@ export class OnlineRefresher {
              ORDER BY version LIMIT $1 FOR UPDATE SKIP LOCKED) c
        WHERE o.store_id = c.store_id AND o.sku = c.sku
        RETURNING o.store_id, o.sku, o.version::text`,
-      [this.chunk, this.delayMs / 1000, this.claimMs / 1000],
+      [this.chunk, this.dueAfterMs() / 1000, this.claimMs / 1000],
     );
     let sweep = false;
     let rows: Array<{ store_id: string; sku: string; version: string | null }> = claimed;

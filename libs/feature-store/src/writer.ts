@@ -35,10 +35,16 @@ export function businessDate(instant: string): string {
 
 export const WATERMARK_KEY = 'watermark';
 
+// The batch arrives as one array literal per column, zipped, and the events' data as one JSON
+// array: an array of JSON texts costs an escaped quote per key, in Node and again in PostgreSQL.
+// The series and online_dirty upserts update a row only when something changes (a wider span, a
+// mark the refresher has already claimed): a series comes back batch after batch, and the row lock
+// the upsert takes anyway is all the other batches need (rebuilds and refreshes serialise on it).
 const WRITE_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-                       $7::date[], $8::timestamptz[], $9::numeric[], $10::numeric[], $11::json[])
+  SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+                           unnest($5::text[]), unnest($6::timestamptz[]), unnest($7::date[]), unnest($8::timestamptz[]),
+                           unnest($9::numeric[]), unnest($10::numeric[]), json_array_elements($11::json))
     AS t(source, id, type, store_id, sku, event_time, business_date, arrived_at, quantity, unit_price, data)
 ), ins AS (
   INSERT INTO retail_events (source, id, type, store_id, sku, event_time, business_date, arrived_at, quantity, amount, data)
@@ -73,6 +79,7 @@ WITH input AS (
   ON CONFLICT (store_id, sku) DO UPDATE SET
     first_day = least(s.first_day, excluded.first_day),
     last_day = greatest(s.last_day, excluded.last_day)
+    WHERE s.first_day > excluded.first_day OR s.last_day < excluded.last_day
   RETURNING store_id, sku
 ), touched AS (
   SELECT store_id, sku FROM ins WHERE store_id IS NOT NULL AND sku IS NOT NULL
@@ -86,6 +93,8 @@ WITH input AS (
   INSERT INTO online_dirty AS o (store_id, sku)
   SELECT store_id, sku FROM touched ORDER BY store_id, sku
   ON CONFLICT (store_id, sku) DO UPDATE SET version = nextval('online_dirty_version_seq')
+    -- Unclaimed, the mark is still to be seen: the refresher reads the aggregates after claiming it.
+    WHERE o.claimed_until IS NOT NULL
   RETURNING 1
 ), mark AS (
   INSERT INTO feature_state AS f (key, value, updated_at)
@@ -99,77 +108,69 @@ WITH input AS (
 SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM dirty)::int AS dirty, (SELECT count(*) FROM mark)::int AS moved
 `;
 
-interface Columns {
-  source: string[];
-  id: string[];
-  type: string[];
-  storeId: Array<string | null>;
-  sku: Array<string | null>;
-  eventTime: string[];
-  businessDate: string[];
-  arrivedAt: string[];
-  quantity: Array<string | null>;
-  unitPrice: Array<string | null>;
-  data: string[];
+/** An element of a PostgreSQL array literal: bare when it can be, else quoted and escaped. */
+const BARE = /^[^{}",\\\s]+$/;
+function element(v: string | null): string {
+  if (v === null) return 'NULL';
+  if (BARE.test(v) && !(v.length === 4 && v.toUpperCase() === 'NULL')) return v;
+  return `"${v.replace(/[\\"]/g, '\\$&')}"`;
 }
 
-function columns(events: readonly ArrivedEvent[]): Columns {
-  const c: Columns = {
-    source: [],
-    id: [],
-    type: [],
-    storeId: [],
-    sku: [],
-    eventTime: [],
-    businessDate: [],
-    arrivedAt: [],
-    quantity: [],
-    unitPrice: [],
-    data: [],
-  };
-  for (const { event: e, arrivedAt } of events) {
-    c.source.push(e.source);
-    c.id.push(e.id);
-    c.type.push(e.type);
-    c.eventTime.push(e.time);
-    c.businessDate.push(businessDate(e.time));
-    c.arrivedAt.push(new Date(arrivedAt).toISOString());
-    c.data.push(JSON.stringify(e.data));
+/** The write's parameters: an array literal per column, and the events' data as one JSON array. */
+function parameters(events: readonly ArrivedEvent[]): string[] {
+  const cols: string[] = new Array<string>(10).fill('');
+  const data: unknown[] = new Array<unknown>(events.length);
+  let lastMs = NaN;
+  let lastIso = '';
+  for (let i = 0; i < events.length; i++) {
+    const { event: e, arrivedAt } = events[i];
+    let storeId: string | null = null;
+    let sku: string | null = null;
+    let quantity: string | null = null;
+    let unitPrice: string | null = null;
     switch (e.type) {
       case 'shelfcast.sale.recorded.v1':
-        c.storeId.push(e.data.storeId);
-        c.sku.push(e.data.sku);
-        c.quantity.push(String(e.data.quantity));
-        c.unitPrice.push(e.data.unitPrice);
+        storeId = e.data.storeId;
+        sku = e.data.sku;
+        quantity = String(e.data.quantity);
+        unitPrice = e.data.unitPrice;
         break;
       case 'shelfcast.inventory.snapshot.v1':
-        c.storeId.push(e.data.storeId);
-        c.sku.push(e.data.sku);
-        c.quantity.push(String(e.data.onHand));
-        c.unitPrice.push(null);
+        storeId = e.data.storeId;
+        sku = e.data.sku;
+        quantity = String(e.data.onHand);
         break;
       case 'shelfcast.price.changed.v1':
       case 'shelfcast.promotion.scheduled.v1':
-        c.storeId.push(e.data.storeId);
-        c.sku.push(e.data.sku);
-        c.quantity.push(null);
-        c.unitPrice.push(null);
+        storeId = e.data.storeId;
+        sku = e.data.sku;
         break;
       case 'shelfcast.product.upserted.v1':
-        c.storeId.push(null);
-        c.sku.push(e.data.sku);
-        c.quantity.push(null);
-        c.unitPrice.push(null);
+        sku = e.data.sku;
         break;
       case 'shelfcast.store.upserted.v1':
-        c.storeId.push(e.data.storeId);
-        c.sku.push(null);
-        c.quantity.push(null);
-        c.unitPrice.push(null);
+        storeId = e.data.storeId;
         break;
     }
+    // Records of one fetch mostly share their millisecond.
+    if (arrivedAt !== lastMs) {
+      lastMs = arrivedAt;
+      lastIso = new Date(arrivedAt).toISOString();
+    }
+    const sep = i === 0 ? '' : ',';
+    cols[0] += sep + element(e.source);
+    cols[1] += sep + element(e.id);
+    cols[2] += sep + element(e.type);
+    cols[3] += sep + element(storeId);
+    cols[4] += sep + element(sku);
+    cols[5] += sep + element(e.time);
+    cols[6] += sep + element(businessDate(e.time));
+    cols[7] += sep + lastIso;
+    cols[8] += sep + element(quantity);
+    cols[9] += sep + element(unitPrice);
+    data[i] = e.data;
   }
-  return c;
+  return [...cols.map((c) => `{${c}}`), JSON.stringify(data)];
 }
 
 /**
@@ -186,20 +187,7 @@ export async function writeEvents(db: Pool | PoolClient, events: readonly Arrive
     seen.add(k);
     unique.push(e);
   }
-  const c = columns(unique);
-  const result = await db.query<{ inserted: number }>(WRITE_SQL, [
-    c.source,
-    c.id,
-    c.type,
-    c.storeId,
-    c.sku,
-    c.eventTime,
-    c.businessDate,
-    c.arrivedAt,
-    c.quantity,
-    c.unitPrice,
-    c.data,
-  ]);
+  const result = await db.query<{ inserted: number }>(WRITE_SQL, parameters(unique));
   const inserted = result.rows[0]?.inserted ?? 0;
   return { inserted, duplicates: events.length - inserted };
 }

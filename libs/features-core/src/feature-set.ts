@@ -101,12 +101,17 @@ const at = (p: Float64Array, k: number): number => p[k < 0 ? 0 : k > p.length - 
 
 function buildState(s: SeriesData, spec: ResolvedSpec): SeriesState {
   const n = s.values.length;
-  const clean = new Float64Array(n);
-  const pSum = new Float64Array(n + 1);
-  const pSq = new Float64Array(n + 1);
-  const pCnt = new Float64Array(n + 1);
-  const pAbs = new Float64Array(n + 1);
-  const pCens = new Float64Array(n + 1);
+  const m = spec.price && s.price ? s.price.length : -1;
+  // Every array of the state: views of one allocation (a refresh builds hundreds of states).
+  const block = new Float64Array(n + 5 * (n + 1) + spec.ewmAlphas.length * n + (m >= 0 ? 2 * (m + 1) : 0));
+  let used = 0;
+  const take = (len: number): Float64Array => block.subarray(used, (used += len));
+  const clean = take(n);
+  const pSum = take(n + 1);
+  const pSq = take(n + 1);
+  const pCnt = take(n + 1);
+  const pAbs = take(n + 1);
+  const pCens = take(n + 1);
   let firstObserved = -1;
   for (let k = 0; k < n; k++) {
     const ok = isObserved(s, k);
@@ -121,7 +126,7 @@ function buildState(s: SeriesData, spec: ResolvedSpec): SeriesState {
     pCens[k + 1] = pCens[k] + (cens ? 1 : 0);
   }
   const ewm = spec.ewmAlphas.map((a) => {
-    const e = new Float64Array(n);
+    const e = take(n);
     let cur = NaN;
     for (let k = 0; k < n; k++) {
       const v = clean[k];
@@ -132,10 +137,9 @@ function buildState(s: SeriesData, spec: ResolvedSpec): SeriesState {
   });
   let pPrice: Float64Array | null = null;
   let pPriceCnt: Float64Array | null = null;
-  if (spec.price && s.price) {
-    const m = s.price.length;
-    pPrice = new Float64Array(m + 1);
-    pPriceCnt = new Float64Array(m + 1);
+  if (m >= 0 && s.price) {
+    pPrice = take(m + 1);
+    pPriceCnt = take(m + 1);
     for (let k = 0; k < m; k++) {
       const p = s.price[k];
       const ok = Number.isFinite(p);

@@ -137,6 +137,15 @@ export function categoryCode(value: string): number {
   return (h >>> 0) & 0xffffff;
 }
 
+/** The eight day-level scratch arrays of `seriesFromHistory`, zeroed, `numDays` long each. */
+const DAY_ARRAYS = 8;
+let scratch = new Float64Array(0);
+function dayScratch(numDays: number): Float64Array[] {
+  if (scratch.length < DAY_ARRAYS * numDays) scratch = new Float64Array(DAY_ARRAYS * numDays);
+  else scratch.fill(0, 0, DAY_ARRAYS * numDays);
+  return Array.from({ length: DAY_ARRAYS }, (_, k) => scratch.subarray(k * numDays, (k + 1) * numDays));
+}
+
 const priceOrder = (a: PricePoint, b: PricePoint): number =>
   a.day - b.day || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
 
@@ -159,11 +168,11 @@ export function seriesFromHistory(
   const { first: firstDay, lastObserved, lastPlanned } = historyDays(featureSet, anchor, horizon);
   const numDays = lastPlanned - firstDay + 1;
 
-  // Day-level arrays over the whole window (observed part and plan part).
-  const amount = new Float64Array(numDays);
-  const sold = new Float64Array(numDays);
-  const soldAmount = new Float64Array(numDays);
-  const onHand = new Float64Array(numDays).fill(NaN);
+  // Day-level arrays over the whole window (observed part and plan part): scratch space, reused
+  // by the next call (a refresh builds hundreds of series, and fresh arrays per series were most
+  // of its garbage).
+  const [amount, sold, soldAmount, onHand, outOfStock, dayPrice, dayRegular, dayPromo] = dayScratch(numDays);
+  onHand.fill(NaN);
   for (const d of history.days) {
     const k = d.day - firstDay;
     if (k < 0 || d.day > lastObserved) continue;
@@ -174,7 +183,6 @@ export function seriesFromHistory(
     }
     if (d.onHandMin !== null) onHand[k] = Number.isNaN(onHand[k]) ? d.onHandMin : Math.min(onHand[k], d.onHandMin);
   }
-  const outOfStock = new Uint8Array(numDays);
   let state = 0;
   for (let k = 0; k + firstDay <= lastObserved; k++) {
     if (!Number.isNaN(onHand[k])) state = onHand[k] === 0 ? 1 : 0;
@@ -182,8 +190,8 @@ export function seriesFromHistory(
     if (sold[k] > 0) state = 0;
     outOfStock[k] = state;
   }
-  const dayPrice = new Float64Array(numDays).fill(NaN);
-  const dayRegular = new Float64Array(numDays).fill(NaN);
+  dayPrice.fill(NaN);
+  dayRegular.fill(NaN);
   const prices = [...history.prices].sort(priceOrder);
   let pi = 0;
   let current: PricePoint | undefined;
@@ -194,16 +202,17 @@ export function seriesFromHistory(
       dayRegular[k] = current.regularPrice ?? current.price;
     }
   }
-  const dayPromo = new Uint8Array(numDays);
   for (const p of history.promotions) {
     for (let d = Math.max(p.first, firstDay); d <= Math.min(p.last, lastPlanned); d++) dayPromo[d - firstDay] = 1;
   }
 
-  const values = new Float64Array(n);
-  const inStock = new Float64Array(n);
-  const price = new Float64Array(planned);
-  const regularPrice = new Float64Array(planned);
-  const promo = new Float64Array(planned);
+  // The series' own arrays: views of one allocation.
+  const own = new Float64Array(2 * n + 3 * planned);
+  const values = own.subarray(0, n);
+  const inStock = own.subarray(n, 2 * n);
+  const price = own.subarray(2 * n, 2 * n + planned);
+  const regularPrice = own.subarray(2 * n + planned, 2 * n + 2 * planned);
+  const promo = own.subarray(2 * n + 2 * planned);
   for (let i = 0; i < planned; i++) {
     const span = periodSpan(grid, start + i);
     const lo = Math.max(span.first, firstDay) - firstDay;

@@ -5,3 +5,4 @@ export * from './logger';
 export * from './metrics';
 export * from './service';
 export * from './errors';
+export { serveOpenApi } from './openapi';

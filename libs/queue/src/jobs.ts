@@ -1,3 +1,4 @@
+import { BacktestSpec, RetrainAllSpec, RunTrigger, TrainSpec, TuneSpec } from '@shelfcast/contracts';
 import { z } from 'zod';
 
 /**
@@ -9,53 +10,38 @@ export const QUEUES = {
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-const isoDate = z.iso.date();
+/** The run id of a job: the id its run is recorded and registered under. */
+const runId = z.string().min(1).max(128);
 
-/** What a training run learns from and how it is judged. */
-export const TrainJobData = z.strictObject({
-  runId: z.string().min(1).max(64),
-  modelName: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits and . _ -'),
-  family: z.enum([
-    'seasonal-naive',
-    'moving-average',
-    'exponential-smoothing',
-    'holt-winters',
-    'gbdt',
-    'mlp',
-    'rnn',
-    'tcn',
-    'transformer',
-  ]),
-  hyperParameters: z.record(z.string(), z.union([z.number().finite(), z.string(), z.boolean()])).default({}),
-  featureSetVersion: z.string().min(1),
-  seriesFilter: z
-    .strictObject({
-      storeIds: z.array(z.string()).optional(),
-      skus: z.array(z.string()).optional(),
-      categories: z.array(z.string()).optional(),
-      departments: z.array(z.string()).optional(),
-    })
-    .default({}),
-  frequency: z.enum(['daily', 'weekly', 'monthly']).default('daily'),
-  horizon: z.number().int().min(1).max(28),
-  quantiles: z.array(z.number().gt(0).lt(1)).default([0.1, 0.5, 0.9]),
-  trainingWindow: z.strictObject({ from: isoDate, to: isoDate }).optional(),
-  backtest: z
-    .strictObject({ windows: z.number().int().min(1).max(52), step: z.number().int().min(1) })
-    .default({ windows: 3, step: 7 }),
-  requestedBy: z.string().min(1).default('system'),
+/** Who asked for a job; absent on jobs added by hand (counted as the API). */
+export const JobOrigin = z.strictObject({
+  trigger: RunTrigger,
+  scheduleId: z.string().min(1).optional(),
+  parentRunId: z.string().min(1).optional(),
+  /** Id of the alert event that triggered a retraining. */
+  alertId: z.string().min(1).optional(),
 });
+export type JobOrigin = z.infer<typeof JobOrigin>;
 
-export const BacktestJobData = TrainJobData.extend({ modelVersion: z.number().int().positive().optional() });
+const jobFields = { runId, origin: JobOrigin.optional() };
+
+/** What a training run learns from and how it is judged (the spec of `@shelfcast/contracts` plus its run id). */
+export const TrainJobData = TrainSpec.extend(jobFields);
+export const BacktestJobData = BacktestSpec.extend(jobFields);
+/** A hyper-parameter search: the parent of `tune-trial` children. */
+export const TuneJobData = TuneSpec.extend(jobFields);
+/** One trial of a `tune` parent: trains and backtests, keeps its model as a candidate, registers nothing. */
+export const TuneTrialJobData = TrainSpec.extend({ ...jobFields, trial: z.number().int().min(0) });
+/** Retraining of every group of series: the parent of one `train` child per group. */
+export const RetrainAllJobData = RetrainAllSpec.extend(jobFields);
 
 /** Every job kind: a name, the queue it runs on, and the schema of its payload. */
 export const JOBS = {
   train: { queue: QUEUES.training, schema: TrainJobData },
   backtest: { queue: QUEUES.training, schema: BacktestJobData },
+  tune: { queue: QUEUES.training, schema: TuneJobData },
+  'tune-trial': { queue: QUEUES.training, schema: TuneTrialJobData },
+  'retrain-all': { queue: QUEUES.training, schema: RetrainAllJobData },
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -65,6 +51,12 @@ export type JobInput<N extends JobName> = z.input<(typeof JOBS)[N]['schema']>;
 export type JobItem = { [N in JobName]: { name: N; data: JobData<N> } }[JobName];
 export type JobsOn<Q extends QueueName> = { [N in JobName]: (typeof JOBS)[N]['queue'] extends Q ? N : never }[JobName];
 
+export type TrainJobData = JobData<'train'>;
+export type BacktestJobData = JobData<'backtest'>;
+export type TuneJobData = JobData<'tune'>;
+export type TuneTrialJobData = JobData<'tune-trial'>;
+export type RetrainAllJobData = JobData<'retrain-all'>;
+
 /** A payload that does not match its job's schema: never retried. */
 export class InvalidJobError extends Error {
   constructor(name: string, detail: string) {
@@ -73,10 +65,13 @@ export class InvalidJobError extends Error {
   }
 }
 
+export function isJobName(name: string): name is JobName {
+  return Object.prototype.hasOwnProperty.call(JOBS, name);
+}
+
 export function parseJob<N extends JobName>(name: N, data: unknown): JobData<N> {
-  const spec = JOBS[name];
-  if (!spec) throw new InvalidJobError(String(name), 'unknown job name');
-  const result = spec.schema.safeParse(data);
+  if (!isJobName(name)) throw new InvalidJobError(String(name), 'unknown job name');
+  const result = JOBS[name].schema.safeParse(data);
   if (!result.success) {
     throw new InvalidJobError(
       name,

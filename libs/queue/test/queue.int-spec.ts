@@ -28,6 +28,9 @@ describe('libs/queue on a real Redis', () => {
           return { trained: data.modelName, horizon: data.horizon };
         },
         backtest: async () => ({}),
+        tune: async () => ({}),
+        'tune-trial': async () => ({}),
+        'retrain-all': async () => ({}),
       },
       { connection: workerConnection, prefix },
     );

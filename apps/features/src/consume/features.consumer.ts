@@ -8,7 +8,8 @@ import type { Pool } from 'pg';
 
 import type { FeaturesConfig } from '../config';
 import type { FeaturesMetrics } from '../features.metrics';
-import { FEATURES_CONFIG, FEATURES_METRICS, PG_POOL } from '../tokens';
+import { CONSUMER_ACTIVITY, FEATURES_CONFIG, FEATURES_METRICS, PG_POOL } from '../tokens';
+import type { ConsumerActivity } from './consumer-activity';
 
 export const RETAIL_TOPICS = [...new Set(Object.values(RETAIL_EVENT_TOPIC))];
 type RetailTopic = (typeof RETAIL_TOPICS)[number];
@@ -30,6 +31,7 @@ export class FeaturesConsumer implements OnApplicationBootstrap, BeforeApplicati
     @Inject(FEATURES_CONFIG) private readonly config: FeaturesConfig,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(FEATURES_METRICS) private readonly metrics: FeaturesMetrics,
+    @Inject(CONSUMER_ACTIVITY) private readonly activity: ConsumerActivity,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -44,16 +46,22 @@ export class FeaturesConsumer implements OnApplicationBootstrap, BeforeApplicati
       partitionsConsumedConcurrently: this.config.FEATURES_PARTITIONS_CONCURRENTLY,
       maxBytesPerPartition: this.config.FEATURES_MAX_BATCH_BYTES,
       handle: async (batch) => {
-        const end = this.metrics.batchSeconds.startTimer();
-        const result = await writeEvents(
-          this.pool,
-          batch.map((m) => ({ event: m.event as RetailEvent, arrivedAt: m.timestamp })),
-        );
-        end();
-        this.metrics.consumed.inc({ outcome: 'inserted' }, result.inserted);
-        if (result.duplicates > 0) this.metrics.consumed.inc({ outcome: 'duplicate' }, result.duplicates);
+        this.activity.batchStarted();
+        try {
+          const end = this.metrics.batchSeconds.startTimer();
+          const result = await writeEvents(
+            this.pool,
+            batch.map((m) => ({ event: m.event as RetailEvent, arrivedAt: m.timestamp })),
+          );
+          end();
+          this.metrics.consumed.inc({ outcome: 'inserted' }, result.inserted);
+          if (result.duplicates > 0) this.metrics.consumed.inc({ outcome: 'duplicate' }, result.duplicates);
+        } finally {
+          this.activity.batchEnded();
+        }
       },
     });
+    this.activity.started();
     this.lifecycle.onDrain(() => this.consumer?.stop());
     void this.consumer.start();
   }

@@ -8,27 +8,33 @@ import { Lifecycle, LOGGER, type Logger } from '@shelfcast/observability';
 import type { Pool } from 'pg';
 
 import type { FeaturesConfig } from '../config';
+import type { ConsumerActivity } from '../consume/consumer-activity';
 import type { FeaturesMetrics } from '../features.metrics';
-import { FEATURES_CONFIG, FEATURES_METRICS, ONLINE_REFRESHER } from '../tokens';
+import { CONSUMER_ACTIVITY, FEATURES_CONFIG, FEATURES_METRICS, ONLINE_REFRESHER } from '../tokens';
 
 /** Series per shelfcast.features.updated.v1 event. */
 const SERIES_PER_EVENT = 1000;
 /** How often the idle loop updates the dirty and stale gauges, ms. */
 const GAUGE_INTERVAL_MS = 5000;
 
-/** The refresher of this service: announces every refreshed chunk on shelfcast.features.updated.v1. */
+/**
+ * The refresher of this service: announces every refreshed chunk on shelfcast.features.updated.v1;
+ * coalesces marks while this instance's consumer is busy, and takes them at once when it settles.
+ */
 export function createRefresher(
   pool: Pool,
   store: OnlineStore,
   settings: FeatureStoreSettings,
   config: FeaturesConfig,
   producer: EventProducer,
+  activity: ConsumerActivity,
 ): OnlineRefresher {
   return new OnlineRefresher(pool, store, {
     measure: settings.measure,
     horizon: settings.horizon,
     chunkSeries: config.FEATURES_REFRESH_CHUNK,
     delayMs: config.FEATURES_REFRESH_DELAY_MS,
+    settled: () => activity.settled(),
     sweepAfterMs: config.FEATURES_SWEEP_AFTER_MS,
     announce: async ({ featureSet, asOf, series }) => {
       const events = [];
@@ -67,11 +73,14 @@ export class RefreshLoop implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(FEATURES_CONFIG) private readonly config: FeaturesConfig,
     @Inject(FEATURES_METRICS) private readonly metrics: FeaturesMetrics,
+    @Inject(CONSUMER_ACTIVITY) private readonly activity: ConsumerActivity,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.FEATURES_REFRESH) return;
     this.lifecycle.onDrain(() => this.stop());
+    // The marks of the last burst are due once the consumer settles: no need to wait for the next round.
+    this.activity.onSettled(() => this.wake?.());
     this.running = this.loop();
   }
 

@@ -9,7 +9,7 @@ import {
 import type { ApiKeyIdentity } from '@shelfcast/db';
 import { KafkaUnavailableError, type EventProducer } from '@shelfcast/kafka';
 import { ApiError, type Logger } from '@shelfcast/observability';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 import type { DedupStore } from './dedup.store';
 import type { RawItem } from './item-sources';
@@ -41,6 +41,15 @@ export interface IngestSettings {
 
 const TYPES = Object.keys(RETAIL_EVENT_SCHEMAS).join(', ');
 
+/**
+ * Each event type's schema compiled by zod (`z.compile`): a generated check builds the very output the
+ * schema's own parse builds, and anything it refuses goes through the schema's runtime parse, which
+ * writes the issues. Same answers, several times faster on the valid items that are nearly all of a batch.
+ */
+const COMPILED = Object.fromEntries(
+  Object.entries(RETAIL_EVENT_SCHEMAS).map(([type, schema]) => [type, z.compile(schema as z.ZodType)]),
+) as unknown as Record<RetailEventType, z.ZodType<RetailEvent>>;
+
 /** Validates, de-duplicates and publishes events; answers only once Kafka acknowledged them. */
 export class IngestService {
   constructor(
@@ -62,7 +71,8 @@ export class IngestService {
     let chunk: Pending[] = [];
     let count = 0;
 
-    for await (const item of items) {
+    /** Takes one item; true when a stream's chunk is full and should be published now. */
+    const take = (item: RawItem): boolean => {
       if (++count > options.maxEvents) {
         throw new ApiError(
           413,
@@ -72,12 +82,12 @@ export class IngestService {
       }
       if ('error' in item) {
         result.rejected.push({ index: item.index, ...item.error });
-        continue;
+        return false;
       }
       const checked = validate(item.value);
       if ('issues' in checked) {
         result.rejected.push(...checked.issues.map((i) => ({ index: item.index, ...i })));
-        continue;
+        return false;
       }
       const { event, topic } = checked;
       if (event.source !== identity.source) {
@@ -88,19 +98,34 @@ export class IngestService {
         };
         if (options.mode === 'whole') foreign.push(detail);
         else result.rejected.push(detail);
-        continue;
+        return false;
       }
       if (idsInRequest.has(event.id)) {
         // The same event twice in one request: taken once.
         result.accepted++;
         result.duplicates++;
-        continue;
+        return false;
       }
       idsInRequest.add(event.id);
       chunk.push({ index: item.index, event, topic });
-      if (options.mode === 'stream' && chunk.length >= this.settings.chunkEvents) {
-        await this.publish(chunk, result);
-        chunk = [];
+      return options.mode === 'stream' && chunk.length >= this.settings.chunkEvents;
+    };
+
+    // A JSON body is already in memory: taken item by item without a promise per item (`for await`
+    // over a plain iterable costs a microtask each).
+    if (isAsync(items)) {
+      for await (const item of items) {
+        if (take(item)) {
+          await this.publish(chunk, result);
+          chunk = [];
+        }
+      }
+    } else {
+      for (const item of items) {
+        if (take(item)) {
+          await this.publish(chunk, result);
+          chunk = [];
+        }
       }
     }
     if (foreign.length) {
@@ -162,6 +187,10 @@ export class IngestService {
   }
 }
 
+function isAsync<T>(items: Iterable<T> | AsyncIterable<T>): items is AsyncIterable<T> {
+  return Symbol.asyncIterator in items;
+}
+
 /** Checks one item against the schema of its declared type, with messages that say what and where. */
 export function validate(
   value: unknown,
@@ -174,8 +203,7 @@ export function validate(
   if (!(type in RETAIL_EVENT_SCHEMAS)) {
     return { issues: [{ path: 'type', message: `unknown event type '${type}'; expected one of ${TYPES}` }] };
   }
-  const schema = RETAIL_EVENT_SCHEMAS[type as RetailEventType] as z.ZodType<RetailEvent>;
-  const parsed = schema.safeParse(value);
+  const parsed = COMPILED[type as RetailEventType].safeParse(value);
   if (!parsed.success) {
     return { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
   }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 
-import { itemsFromCsv, itemsFromNdjson, type RawItem } from './item-sources';
+import { itemsFromCsv, itemsFromJson, itemsFromNdjson, type RawItem } from './item-sources';
 
 async function collect(items: AsyncIterable<RawItem>): Promise<RawItem[]> {
   const out: RawItem[] = [];
@@ -9,6 +9,24 @@ async function collect(items: AsyncIterable<RawItem>): Promise<RawItem[]> {
 }
 
 const limits = { maxBytes: 1024 * 1024, maxLineBytes: 64 };
+
+describe('itemsFromJson', () => {
+  it('yields each element with its index and lets the array go of it', () => {
+    const body: unknown[] = [{ a: 1 }, null, { c: 3 }];
+    const items = [...itemsFromJson(body)];
+    expect(items).toEqual([
+      { index: 0, value: { a: 1 } },
+      { index: 1, value: null },
+      { index: 2, value: { c: 3 } },
+    ]);
+    expect(body).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('takes one object as a batch of one and refuses anything else', () => {
+    expect([...itemsFromJson({ a: 1 })]).toEqual([{ index: 0, value: { a: 1 } }]);
+    expect(() => [...itemsFromJson('text')]).toThrow('must be an array of events or one event object');
+  });
+});
 
 describe('itemsFromNdjson', () => {
   it('splits lines across chunk boundaries, keeps line numbers as indices and skips blank lines', async () => {

@@ -1,2 +1,4 @@
 export * from './errors';
 export * from './ingestion';
+export * from './registry';
+export * from './training';

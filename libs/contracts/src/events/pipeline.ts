@@ -26,9 +26,16 @@ export const ModelAliasMoved = envelope(
     previousVersion: z.number().int().positive().nullable(),
     actor: z.string().min(1),
     reason: z.string().min(1),
+    /** The move skipped the promotion gate. */
+    forced: z.boolean().optional(),
+    /** The move was a rollback to the version before the last move. */
+    rollback: z.boolean().optional(),
   }),
 );
-export const ModelVersionArchived = envelope('shelfcast.model.archived.v1', z.strictObject({ ...modelRef }));
+export const ModelVersionArchived = envelope(
+  'shelfcast.model.archived.v1',
+  z.strictObject({ ...modelRef, actor: z.string().min(1).optional(), reason: z.string().min(1).optional() }),
+);
 export const ModelEvent = z.discriminatedUnion('type', [ModelVersionRegistered, ModelAliasMoved, ModelVersionArchived]);
 export type ModelEvent = z.infer<typeof ModelEvent>;
 

@@ -36,6 +36,8 @@ export const RAW_TOPICS = {
   ingestDlq: 'shelfcast.ingest.dlq.v1',
   /** Events the features service could not take (dead letters of its consumer group). */
   featuresDlq: 'shelfcast.features.dlq.v1',
+  /** Messages of the trainer's alert consumer it could not take. */
+  trainerDlq: 'shelfcast.trainer.dlq.v1',
 } as const;
 
 interface TopicContract<S extends z.ZodType> {
@@ -120,4 +122,5 @@ export const TOPIC_SPECS: TopicSpec[] = [
   // Dead letters wait for a person: keep them four weeks.
   { name: RAW_TOPICS.ingestDlq, retentionMs: 28 * 24 * 3600 * 1000 },
   { name: RAW_TOPICS.featuresDlq, retentionMs: 28 * 24 * 3600 * 1000 },
+  { name: RAW_TOPICS.trainerDlq, retentionMs: 28 * 24 * 3600 * 1000 },
 ];

@@ -1,0 +1,16 @@
+// Writes the registry API's OpenAPI document to apps/registry/openapi.json (`npm run openapi:export:registry`).
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { registryOpenApi } from './openapi';
+
+export const OPENAPI_FILE = path.resolve(__dirname, '../../openapi.json');
+
+export function renderOpenApi(): string {
+  return `${JSON.stringify(registryOpenApi(), null, 2)}\n`;
+}
+
+if (require.main === module) {
+  fs.writeFileSync(OPENAPI_FILE, renderOpenApi());
+  process.stdout.write(`wrote ${path.relative(process.cwd(), OPENAPI_FILE)}\n`);
+}

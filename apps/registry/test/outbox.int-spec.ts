@@ -1,0 +1,99 @@
+import { ModelEvent } from '@shelfcast/contracts';
+
+import { enqueueModelEvent, modelEvent } from '../src/outbox/outbox';
+import { registration, startRegistry, type Registry } from './harness';
+
+const actor = { actor: 'ops', reason: 'test' };
+
+/** What the test compares: the event type, the version and, for alias moves, the alias and where it came from. */
+function summary(e: ModelEvent): string {
+  switch (e.type) {
+    case 'shelfcast.model.registered.v1':
+      return `registered ${e.data.modelName}/${e.data.version}`;
+    case 'shelfcast.model.alias-moved.v1':
+      return `${e.data.rollback ? 'rolled back' : 'moved'} ${e.data.modelName}:${e.data.alias} ${e.data.previousVersion}->${e.data.version}${e.data.forced ? ' forced' : ''}`;
+    case 'shelfcast.model.archived.v1':
+      return `archived ${e.data.modelName}/${e.data.version}`;
+  }
+}
+
+describe('model events through the transactional outbox', () => {
+  let r: Registry;
+
+  beforeAll(async () => {
+    r = await startRegistry();
+  });
+
+  afterAll(async () => {
+    await r?.close();
+  });
+
+  it('publishes every change to the models topic, keyed by model, in the order of the changes', async () => {
+    const c = r.client;
+    const v1 = await c.registerVersion('ordered', registration('o1', { wape: 0.2 }));
+    await c.registerVersion('ordered', registration('o2', { wape: 0.1 }));
+    await c.registerVersion('ordered', registration('o1')); // repeated run: no event
+    await c.moveAlias('ordered', 'production', { version: 1, ...actor });
+    await c.moveAlias('ordered', 'production', { version: 1, ...actor }); // no change: no event
+    await expect(c.moveAlias('ordered', 'production', { version: 2, ...actor, expectedVersion: 2 })).rejects.toThrow(
+      /409/,
+    ); // refused: no event
+    await c.moveAlias('ordered', 'production', { version: 2, ...actor });
+    await c.rollback('ordered', 'production', actor);
+    await c.registerVersion('ordered', registration('o3', { wape: 0.5 }));
+    await c.moveAlias('ordered', 'production', { version: 3, ...actor, force: true });
+    await c.archive('ordered', 2, actor);
+
+    const expected = [
+      'registered ordered/1',
+      'registered ordered/2',
+      'moved ordered:production null->1',
+      'moved ordered:production 1->2',
+      'rolled back ordered:production 2->1',
+      'registered ordered/3',
+      'moved ordered:production 1->3 forced',
+      'archived ordered/2',
+    ];
+    const events = await r.events(expected.length);
+    expect(events.map((m) => summary(m.event))).toEqual(expected);
+    expect(events.every((m) => m.key === 'ordered')).toBe(true);
+    for (const m of events) expect(ModelEvent.safeParse(m.event).success).toBe(true);
+    expect(events[0].event).toMatchObject({
+      source: 'registry',
+      subject: 'models/ordered',
+      data: { artifactSha256: v1.version.artifact.sha256, runId: 'o1' },
+    });
+    expect(new Set(events.map((m) => m.event.id)).size).toBe(expected.length);
+
+    // Nothing more was published, and the outbox has nothing left to send.
+    expect(await r.topicSize()).toBe(expected.length);
+    expect(await r.prisma.modelOutboxEvent.count({ where: { sentAt: null } })).toBe(0);
+    const metrics = await (await fetch(`${r.base}/metrics`)).text();
+    expect(metrics).toMatch(/shelfcast_registry_outbox_pending\{service="registry"\} 0/);
+    expect(metrics).toMatch(/shelfcast_registry_outbox_published_total\{service="registry"\} 8/);
+  });
+
+  it('sends nothing for a rolled-back transaction', async () => {
+    const before = await r.topicSize();
+    const ghost = modelEvent('shelfcast.model.registered.v1', {
+      modelName: 'ghost',
+      version: 1,
+      artifactSha256: 'a'.repeat(64),
+    });
+    // A change that fails after writing its event: the event goes with the transaction.
+    await expect(
+      r.prisma.$transaction(async (tx) => {
+        await enqueueModelEvent(tx, ghost);
+        throw new Error('the change failed after its event was written');
+      }),
+    ).rejects.toThrow('the change failed');
+
+    // A change that commits afterwards is published; the rolled-back one never is.
+    await r.client.registerVersion('after-rollback', registration('ar1'));
+    const events = await r.events(before + 1);
+    expect(events.map((m) => m.event.data.modelName)).not.toContain('ghost');
+    expect(events[before].event.data.modelName).toBe('after-rollback');
+    expect(await r.topicSize()).toBe(before + 1);
+    expect(await r.prisma.modelOutboxEvent.count({ where: { key: 'ghost' } })).toBe(0);
+  });
+});

@@ -1,0 +1,298 @@
+/**
+ * The run's point-in-time dataset: the feature store's training set (`buildTrainingSet`) at every
+ * anchor the plan needs, streamed a chunk of series at a time; only the rows some fit or forecast
+ * uses are kept (labelled rows of training anchors up to the last target period, every row of a
+ * forecast anchor), in flat typed arrays. The content hash covers exactly the rows kept.
+ *
+ * Labels (and the backtest's actuals) come from one read of each series' values up to the last
+ * target period under the same arrival bound as the features (`loadActuals`), not from the latest
+ * aggregates: a run is reproducible from its cutoff and arrival bound, and the store is read once
+ * for labels instead of once per anchor.
+ */
+import {
+  asOfDate,
+  buildTrainingSet,
+  knowledgeScope,
+  refKey,
+  streamOfflineHistories,
+  type SeriesRef,
+  type TrainingChunk,
+} from '@shelfcast/feature-store';
+import { historyDays, seriesFromHistory } from '@shelfcast/features-core';
+import type { FeatureMatrix } from '@shelfcast/ml';
+import type { Pool } from 'pg';
+
+import { MultisetHash, RowEncoder } from './content-hash';
+import { checkpoint, throwIfCancelled } from './control';
+import type { AnchorPlan, RunPlan } from './plan';
+
+/** Rows of the dataset: row r is series `keys[series[r]]` at anchor `anchor[r]`, horizon `horizon[r]`. */
+export class RowStore {
+  count = 0;
+  features = new Float32Array(0);
+  series = new Int32Array(0);
+  anchor = new Int32Array(0);
+  horizon = new Int32Array(0);
+  /** Realised value of the target period (NaN while unknown). */
+  target = new Float64Array(0);
+  /** 1 when the target period was out of stock. */
+  censored = new Uint8Array(0);
+  /** Series scale at the anchor. */
+  scale = new Float64Array(0);
+  readonly keys: string[] = [];
+  private readonly keyIndex = new Map<string, number>();
+  private readonly byAnchor = new Map<number, number[]>();
+
+  constructor(readonly numFeatures: number) {}
+
+  private capacity = 0;
+
+  /** Doubles every array (a copy of the rows so far into arrays twice as long). */
+  private grow(): void {
+    const cap = Math.max(1024, this.capacity * 2);
+    const larger = <T extends Float32Array | Float64Array | Int32Array | Uint8Array>(
+      a: T,
+      make: (n: number) => T,
+      width = 1,
+    ): T => {
+      const b = make(cap * width);
+      b.set(a);
+      return b;
+    };
+    this.features = larger(this.features, (n) => new Float32Array(n), this.numFeatures);
+    this.series = larger(this.series, (n) => new Int32Array(n));
+    this.anchor = larger(this.anchor, (n) => new Int32Array(n));
+    this.horizon = larger(this.horizon, (n) => new Int32Array(n));
+    this.target = larger(this.target, (n) => new Float64Array(n));
+    this.censored = larger(this.censored, (n) => new Uint8Array(n));
+    this.scale = larger(this.scale, (n) => new Float64Array(n));
+    this.capacity = cap;
+  }
+
+  seriesIndex(ref: SeriesRef): number {
+    const key = refKey(ref);
+    let i = this.keyIndex.get(key);
+    if (i === undefined) {
+      i = this.keys.length;
+      this.keys.push(key);
+      this.keyIndex.set(key, i);
+    }
+    return i;
+  }
+
+  push(
+    series: number,
+    anchor: number,
+    horizon: number,
+    features: Float32Array,
+    offset: number,
+    target: number,
+    censored: number,
+    scale: number,
+  ): number {
+    if (this.count === this.capacity) this.grow();
+    const r = this.count++;
+    this.features.set(features.subarray(offset, offset + this.numFeatures), r * this.numFeatures);
+    this.series[r] = series;
+    this.anchor[r] = anchor;
+    this.horizon[r] = horizon;
+    this.target[r] = target;
+    this.censored[r] = censored;
+    this.scale[r] = scale;
+    let list = this.byAnchor.get(anchor);
+    if (!list) this.byAnchor.set(anchor, (list = []));
+    list.push(r);
+    return r;
+  }
+
+  /** Rows at an anchor, in the order read (series in key order, horizons ascending). */
+  rowsAt(anchor: number): readonly number[] {
+    return this.byAnchor.get(anchor) ?? [];
+  }
+
+  /** Whether a row's target is known and uncensored (it can train or score). */
+  labelled(r: number): boolean {
+    return !Number.isNaN(this.target[r]) && this.censored[r] === 0;
+  }
+
+  /** A row-major copy of some rows. */
+  matrix(rows: ArrayLike<number>): FeatureMatrix {
+    const nf = this.numFeatures;
+    const data = new Float32Array(rows.length * nf);
+    for (let i = 0; i < rows.length; i++) data.set(this.features.subarray(rows[i] * nf, (rows[i] + 1) * nf), i * nf);
+    return { data, numRows: rows.length, numFeatures: nf, layout: 'row-major' };
+  }
+
+  /** Series with at least one row. */
+  get numSeries(): number {
+    return this.keys.length;
+  }
+}
+
+/** A series' values (sums of the measure per period) and stock state, periods start .. end. */
+export interface SeriesActuals {
+  start: number;
+  /** NaN before the series' first day. */
+  values: Float64Array;
+  /** 1 where the period had an out-of-stock day (its demand is unknown). */
+  censored: Uint8Array;
+}
+
+/**
+ * Values of the selected series over the feature set's history window ending at period `end`, as
+ * known at `knownAt` (null: every arrival), through the same assembly as the features.
+ */
+export async function loadActuals(
+  pool: Pool,
+  plan: RunPlan,
+  end: number,
+  series: readonly SeriesRef[] | undefined,
+  selected: ReadonlySet<string>,
+  knownAt: Date | null,
+  signal: AbortSignal,
+): Promise<Map<string, SeriesActuals>> {
+  const fs = plan.featureSet;
+  const scope = knowledgeScope(asOfDate(fs, end), knownAt ?? 'latest');
+  const out = new Map<string, SeriesActuals>();
+  for await (const histories of streamOfflineHistories(pool, scope, historyDays(fs, end, 0).first, {
+    onlySeries: series,
+  })) {
+    await checkpoint(signal, 'dataset');
+    for (const h of histories) {
+      const key = refKey(h);
+      if (!selected.has(key)) continue;
+      const s = seriesFromHistory(fs, h, end, 0, plan.measure);
+      const inStock = s.inStock;
+      out.set(key, {
+        start: s.start,
+        values: Float64Array.from(s.values),
+        censored: Uint8Array.from(s.values, (_, i) => (inStock && inStock[i] === 0 ? 1 : 0)),
+      });
+    }
+  }
+  return out;
+}
+
+/** The realised value of a series at period p (NaN when unknown) and whether it was censored. */
+function labelOf(a: SeriesActuals | undefined, p: number): { target: number; censored: number } {
+  const i = a ? p - a.start : -1;
+  if (!a || i < 0 || i >= a.values.length) return { target: NaN, censored: 0 };
+  return { target: a.values[i], censored: a.censored[i] };
+}
+
+export interface Dataset {
+  rows: RowStore;
+  contentHash: string;
+}
+
+export interface DatasetOptions {
+  pool: Pool;
+  plan: RunPlan;
+  anchors: AnchorPlan;
+  /** Series to read; undefined: every series. */
+  series: readonly SeriesRef[] | undefined;
+  /** Arrival bound; null: every arrival. */
+  knownAt: Date | null;
+  /** Labels: the series' actuals through `anchors.lastTarget`. */
+  actuals: ReadonlyMap<string, SeriesActuals>;
+  signal: AbortSignal;
+  /** Fraction of anchors read. */
+  progress(fraction: number): void;
+  chunkSeries?: number;
+  /** Anchors read at once (each holds a connection of the pool, plus short queries). Default 2. */
+  concurrency?: number;
+}
+
+/**
+ * Reads the dataset, `concurrency` anchors at a time (each on its own cursor: the store's work per
+ * anchor is mostly PostgreSQL's); throws PipelineCancelled between chunks once the signal fires.
+ * Rows of one anchor stay in series order, so fits see the same rows in the same order whatever
+ * the interleaving; the content hash does not depend on it.
+ */
+export async function loadDataset(o: DatasetOptions): Promise<Dataset> {
+  const { plan, anchors } = o;
+  const fs = plan.featureSet;
+  const H = plan.horizon;
+  const rows = new RowStore(fs.numFeatures);
+  const hash = new MultisetHash();
+  const encoder = new RowEncoder();
+  const wanted = o.series ? new Set(o.series.map(refKey)) : null;
+  // Each reader holds a pooled connection for its cursor and borrows others for short queries:
+  // leave the pool at least two free.
+  const poolMax = o.pool.options?.max ?? 10;
+  const concurrency = Math.max(1, Math.min(o.concurrency ?? 2, poolMax - 2, anchors.all.length));
+  // A failing reader stops the others at their next chunk.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([o.signal, stop.signal]);
+  let done = 0;
+
+  const take = (chunk: TrainingChunk): void => {
+    const t = chunk.anchor;
+    const isForecast = anchors.forecast.has(t);
+    const isTraining = anchors.training.has(t);
+    const nf = chunk.numFeatures;
+    chunk.series.forEach((ref, k) => {
+      const key = refKey(ref);
+      if (wanted && !wanted.has(key)) return;
+      const actuals = o.actuals.get(key);
+      let s = -1;
+      for (let h = 1; h <= H; h++) {
+        const i = k * H + h - 1;
+        const p = t + h;
+        const { target, censored } = p <= anchors.lastTarget ? labelOf(actuals, p) : { target: NaN, censored: 0 };
+        const trains = isTraining && !Number.isNaN(target) && !censored && p >= plan.firstTarget;
+        if (!isForecast && !trains) continue;
+        if (s < 0) s = rows.seriesIndex(ref);
+        rows.push(s, t, h, chunk.features, i * nf, target, censored, chunk.scale[k]);
+        hash.add(
+          encoder.encode({
+            seriesKey: key,
+            anchor: t,
+            horizon: h,
+            features: chunk.features,
+            offset: i * nf,
+            numFeatures: nf,
+            target,
+            censored,
+            scale: chunk.scale[k],
+          }),
+        );
+      }
+    });
+  };
+
+  const read = async (group: readonly number[]): Promise<void> => {
+    let current: string | null = null;
+    for await (const chunk of buildTrainingSet(o.pool, {
+      featureSet: fs,
+      measure: plan.measure,
+      horizon: H,
+      cutoffs: group.map((a) => asOfDate(fs, a)),
+      knownAt: o.knownAt ?? 'latest',
+      chunkSeries: o.chunkSeries ?? 500,
+      onlySeries: o.series,
+      labels: false,
+    })) {
+      await checkpoint(signal, 'dataset');
+      if (current !== null && chunk.cutoff !== current) o.progress(++done / anchors.all.length);
+      current = chunk.cutoff;
+      take(chunk);
+    }
+    if (current !== null) o.progress(++done / anchors.all.length);
+  };
+
+  const groups = Array.from({ length: concurrency }, (_, g) => anchors.all.filter((_, i) => i % concurrency === g));
+  await Promise.all(
+    groups.map((g) =>
+      read(g).catch((e: unknown) => {
+        stop.abort();
+        throw e;
+      }),
+    ),
+  ).catch((e: unknown) => {
+    // The caller's cancellation wins over the stop it caused in the other readers.
+    throwIfCancelled(o.signal, 'dataset');
+    throw e;
+  });
+  return { rows, contentHash: hash.digest(`${fs.fingerprint}|${plan.measure}|h${H}`) };
+}
