@@ -7,7 +7,13 @@
 import os from 'node:os';
 
 import { featureStoreEnv, loadConfig } from '@shelfcast/config';
-import { TOPICS, type AlertRaised, type CreateRunRequestInput, type TrainingRunDetail } from '@shelfcast/contracts';
+import {
+  TOPIC_CONTRACTS,
+  TOPICS,
+  type AlertRaised,
+  type CreateRunRequestInput,
+  type TrainingRunDetail,
+} from '@shelfcast/contracts';
 import { createPgPool } from '@shelfcast/db';
 import { featureStoreSettings, writeEvents } from '@shelfcast/feature-store';
 import { QUEUES } from '@shelfcast/queue';
@@ -218,7 +224,7 @@ export async function trainerEnvironment(
         await producer.send({
           topic: kafka.prefix + TOPICS.alerts,
           acks: -1,
-          messages: [{ key: data.kind, value: JSON.stringify(event) }],
+          messages: [{ key: TOPIC_CONTRACTS[TOPICS.alerts].key(event), value: JSON.stringify(event) }],
         });
       } finally {
         await producer.disconnect();

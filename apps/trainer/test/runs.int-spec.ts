@@ -21,6 +21,9 @@ describe('trainer runs on the real servers', () => {
     trainer = await env.startTrainer({ TRAINER_ATTEMPTS: '4' });
   }, 300_000);
 
+  // A test that fails while it holds the feature store must not leave the next tests' worker stuck.
+  afterEach(() => env.releaseFeatureStore());
+
   afterAll(async () => {
     await env?.close();
   });

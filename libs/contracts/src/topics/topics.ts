@@ -72,7 +72,8 @@ export const TOPIC_CONTRACTS = {
   [TOPICS.featuresUpdated]: contract(FeaturesUpdated, (e) => e.data.featureSetVersion),
   [TOPICS.models]: contract(ModelEvent, (e) => e.data.modelName),
   [TOPICS.forecasts]: contract(ForecastsPublished, (e) => e.data.modelName),
-  [TOPICS.alerts]: contract(AlertRaised, (e) => e.data.kind),
+  // A model's alerts stay in order (one partition); alerts about no model by kind.
+  [TOPICS.alerts]: contract(AlertRaised, (e) => e.data.modelName ?? e.data.kind),
   // Back ends may publish any retail event here directly; ingestion validates and routes it.
   [RAW_TOPICS.ingestRaw]: contract(RetailEvent, retailEventKey),
 } satisfies Record<(typeof TOPICS)[keyof typeof TOPICS] | typeof RAW_TOPICS.ingestRaw, TopicContract<z.ZodType>>;
