@@ -25,7 +25,8 @@ describe('a run whose worker is killed', () => {
     const id = held.id;
     expect(held.worker).toBe(first.worker);
 
-    const second = await env.startTrainer(takeover);
+    // The taker keeps the default lock: on a loaded machine a short one could expire under its own run.
+    const second = await env.startTrainer();
     expect(await first.service.stop('SIGKILL')).toBeNull();
     // The second worker finds the job's lock expired and takes it over (it waits on the held store too).
     const taken = await env.waitForRun(

@@ -333,7 +333,8 @@ export class ModelRegistry {
           throw new GateRefusedError(gate);
         }
       }
-      const forced = guarded && request.force;
+      // Forced only when the gate refused and the force let it through.
+      const forced = guarded && request.force === true && gate?.passed !== true;
       await this.recordMove(tx, {
         name,
         alias,

@@ -129,7 +129,7 @@ export class SchedulesService implements OnApplicationBootstrap {
       );
     } catch (e) {
       const message = (e as Error).message;
-      if (/cron|pattern|invalid|Validation/i.test(message))
+      if (/cron|pattern|invalid|validation|constraint|range/i.test(message))
         throw new ApiError(400, 'invalid_request', `invalid body: cron: ${message}`, [{ path: 'cron', message }]);
       throw e;
     }
