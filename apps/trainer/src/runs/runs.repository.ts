@@ -37,6 +37,8 @@ export interface RunOutcome {
   modelVersion?: number;
   stageMs?: Record<string, number>;
   stage?: string;
+  /** Clean-up that must wait until the run is recorded as finished (a retry before then still needs what it removes). */
+  afterFinish?: () => Promise<void>;
 }
 
 export interface LogEntry {

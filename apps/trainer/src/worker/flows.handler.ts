@@ -115,13 +115,14 @@ export class FlowHandler {
       createdBy: data.requestedBy,
     });
     scope.progress('register', 1);
-    await this.runs.dropCandidates(children.map((c) => c.id));
     scope.log(`registered the best trial ${best.runId} as ${data.modelName} version ${registered.version.version}`, {
       metric,
       value: best.value,
     });
     const bestRow = children.find((c) => c.id === best.runId);
     return {
+      // The trials' models are dropped once the run is finished: a retry before that registers from them again (same run id).
+      afterFinish: () => this.runs.dropCandidates(children.map((c) => c.id)),
       status: 'succeeded',
       stage: 'register',
       modelVersion: registered.version.version,

@@ -194,6 +194,9 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
       if (outcome.status === 'succeeded') scope.log('run succeeded');
       await scope.dispose();
       await this.runs.finish(runId, outcome);
+      await outcome
+        .afterFinish?.()
+        .catch((e: unknown) => this.logger.warn({ err: e, runId }, 'clean-up after the run failed'));
       this.metrics.runs.inc({ kind: name, status: outcome.status });
       if (row.parentId) await this.runs.updateParentPercent(row.parentId);
       if (outcome.status !== 'succeeded') throw new UnrecoverableError(outcome.error ?? outcome.status);
