@@ -33,6 +33,7 @@ import {
   OnlineRefresher,
   OnlineStore,
   type PendingSeries,
+  eventColumns,
 } from '@shelfcast/feature-store';
 import { prefixed, waitForLeaders } from '@shelfcast/kafka';
 import { createRedis } from '@shelfcast/queue';
@@ -400,34 +401,8 @@ function amount(quantity: number, unitPrice: string): string {
 
 /** One row as the consumer writes it to retail_events (same derivation of every column). */
 function row(e: RetailEvent, arrivedAt: string): string {
-  let storeId: string | null = null;
-  let sku: string | null = null;
-  let quantity: string | null = null;
-  let amt: string | null = null;
-  switch (e.type) {
-    case 'shelfcast.sale.recorded.v1':
-      storeId = e.data.storeId;
-      sku = e.data.sku;
-      quantity = String(e.data.quantity);
-      amt = amount(e.data.quantity, e.data.unitPrice);
-      break;
-    case 'shelfcast.inventory.snapshot.v1':
-      storeId = e.data.storeId;
-      sku = e.data.sku;
-      quantity = String(e.data.onHand);
-      break;
-    case 'shelfcast.price.changed.v1':
-    case 'shelfcast.promotion.scheduled.v1':
-      storeId = e.data.storeId;
-      sku = e.data.sku;
-      break;
-    case 'shelfcast.product.upserted.v1':
-      sku = e.data.sku;
-      break;
-    case 'shelfcast.store.upserted.v1':
-      storeId = e.data.storeId;
-      break;
-  }
+  const { storeId, sku, quantity, unitPrice } = eventColumns(e);
+  const amt = unitPrice === null ? null : amount(Number(quantity), unitPrice);
   return [
     text(e.source),
     text(e.id),

@@ -3,7 +3,15 @@
  * vectors in Redis, and point-in-time training sets, all through the one feature definition of
  * @shelfcast/features-core.
  */
-export { businessDate, EVENT_TYPES, WATERMARK_KEY, writeEvents, type ArrivedEvent, type WriteResult } from './writer';
+export {
+  businessDate,
+  eventColumns,
+  EVENT_TYPES,
+  WATERMARK_KEY,
+  writeEvents,
+  type ArrivedEvent,
+  type WriteResult,
+} from './writer';
 export {
   loadContexts,
   loadOnlineHistories,

@@ -116,6 +116,44 @@ function element(v: string | null): string {
   return `"${v.replace(/[\\"]/g, '\\$&')}"`;
 }
 
+/** The series and measure columns of an event as retail_events stores them (text, or null when the type has none). */
+export function eventColumns(e: RetailEvent): {
+  storeId: string | null;
+  sku: string | null;
+  quantity: string | null;
+  unitPrice: string | null;
+} {
+  let storeId: string | null = null;
+  let sku: string | null = null;
+  let quantity: string | null = null;
+  let unitPrice: string | null = null;
+  switch (e.type) {
+    case 'shelfcast.sale.recorded.v1':
+      storeId = e.data.storeId;
+      sku = e.data.sku;
+      quantity = String(e.data.quantity);
+      unitPrice = e.data.unitPrice;
+      break;
+    case 'shelfcast.inventory.snapshot.v1':
+      storeId = e.data.storeId;
+      sku = e.data.sku;
+      quantity = String(e.data.onHand);
+      break;
+    case 'shelfcast.price.changed.v1':
+    case 'shelfcast.promotion.scheduled.v1':
+      storeId = e.data.storeId;
+      sku = e.data.sku;
+      break;
+    case 'shelfcast.product.upserted.v1':
+      sku = e.data.sku;
+      break;
+    case 'shelfcast.store.upserted.v1':
+      storeId = e.data.storeId;
+      break;
+  }
+  return { storeId, sku, quantity, unitPrice };
+}
+
 /** The write's parameters: an array literal per column, and the events' data as one JSON array. */
 function parameters(events: readonly ArrivedEvent[]): string[] {
   const cols: string[] = new Array<string>(10).fill('');
@@ -124,34 +162,7 @@ function parameters(events: readonly ArrivedEvent[]): string[] {
   let lastIso = '';
   for (let i = 0; i < events.length; i++) {
     const { event: e, arrivedAt } = events[i];
-    let storeId: string | null = null;
-    let sku: string | null = null;
-    let quantity: string | null = null;
-    let unitPrice: string | null = null;
-    switch (e.type) {
-      case 'shelfcast.sale.recorded.v1':
-        storeId = e.data.storeId;
-        sku = e.data.sku;
-        quantity = String(e.data.quantity);
-        unitPrice = e.data.unitPrice;
-        break;
-      case 'shelfcast.inventory.snapshot.v1':
-        storeId = e.data.storeId;
-        sku = e.data.sku;
-        quantity = String(e.data.onHand);
-        break;
-      case 'shelfcast.price.changed.v1':
-      case 'shelfcast.promotion.scheduled.v1':
-        storeId = e.data.storeId;
-        sku = e.data.sku;
-        break;
-      case 'shelfcast.product.upserted.v1':
-        sku = e.data.sku;
-        break;
-      case 'shelfcast.store.upserted.v1':
-        storeId = e.data.storeId;
-        break;
-    }
+    const { storeId, sku, quantity, unitPrice } = eventColumns(e);
     // Records of one fetch mostly share their millisecond.
     if (arrivedAt !== lastMs) {
       lastMs = arrivedAt;
