@@ -265,18 +265,22 @@ interface RawDayRow {
   on_hand_min: number | null;
 }
 
+/** A series' daily measures as read offline, before prices, promotions and master data are attached. */
+export type SeriesDays = Omit<SeriesHistory, 'prices' | 'promotions' | 'product' | 'store'>;
+
 /**
  * Offline: every series' daily measures summed from the raw events known in `scope`, streamed in
  * series order through a server-side cursor (memory holds one fetch and one chunk of series).
- * Yields chunks of up to `chunkSeries` histories with days from `fromDay` on; `onlySeries`
- * restricts to some series.
+ * Yields chunks of up to `chunkSeries` series with days from `fromDay` on (sorted ascending);
+ * `onlySeries` restricts to some series. The days alone: `historiesAt` attaches the rest, at
+ * `scope` or at any earlier cutoff under the same arrival bound, so one read can serve many cutoffs.
  */
-export async function* streamOfflineHistories(
+export async function* streamOfflineDays(
   pool: Pool,
   scope: KnowledgeScope,
   fromDay: number,
   options: { chunkSeries?: number; fetchRows?: number; onlySeries?: readonly SeriesRef[] } = {},
-): AsyncGenerator<SeriesHistory[]> {
+): AsyncGenerator<SeriesDays[]> {
   const chunkSeries = options.chunkSeries ?? 500;
   const fetchRows = options.fetchRows ?? 20_000;
   const client = await pool.connect();
@@ -306,20 +310,17 @@ export async function* streamOfflineHistories(
        ORDER BY store_id COLLATE "C", sku COLLATE "C", business_date`,
       params,
     );
-    let chunk: Array<Omit<SeriesHistory, 'prices' | 'promotions'>> = [];
-    let current: Omit<SeriesHistory, 'prices' | 'promotions'> | null = null;
-    const flush = async (): Promise<SeriesHistory[]> => {
-      const contexts = await loadContexts(pool, chunk, scope, fromDay);
-      const out = chunk.map((h) => ({ ...h, ...(contexts.get(refKey(h)) ?? { prices: [], promotions: [] }) }));
-      chunk = [];
-      return out;
-    };
+    let chunk: SeriesDays[] = [];
+    let current: SeriesDays | null = null;
     for (;;) {
       const { rows } = await client.query<RawDayRow>(`FETCH ${fetchRows} FROM offline_days`);
       for (const r of rows) {
         if (!current || current.storeId !== r.store_id || current.sku !== r.sku) {
           if (current) chunk.push(current);
-          if (chunk.length >= chunkSeries) yield await flush();
+          if (chunk.length >= chunkSeries) {
+            yield chunk;
+            chunk = [];
+          }
           current = { storeId: r.store_id, sku: r.sku, firstDay: r.day, days: [] };
         }
         if (r.day >= fromDay)
@@ -328,7 +329,7 @@ export async function* streamOfflineHistories(
       if (rows.length < fetchRows) break;
     }
     if (current) chunk.push(current);
-    if (chunk.length > 0) yield await flush();
+    if (chunk.length > 0) yield chunk;
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -342,4 +343,61 @@ export async function* streamOfflineHistories(
       client.release();
     }
   }
+}
+
+/** Index of the first day at or after `day` in days sorted ascending. */
+function firstAtOrAfter(days: readonly DailyMeasures[], day: number): number {
+  let lo = 0;
+  let hi = days.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (days[mid].day < day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Histories of some series as known in `scope`, from days read by `streamOfflineDays` at the same
+ * arrival bound and a cutoff on or after `scope.cutoff`: days from `fromDay` through the cutoff, the
+ * series that had begun by then, and their prices, promotions and master data as known in `scope`.
+ * Exactly what `streamOfflineHistories` would read at `scope`.
+ */
+export async function historiesAt(
+  db: Db,
+  series: readonly SeriesDays[],
+  scope: KnowledgeScope,
+  fromDay: number,
+): Promise<SeriesHistory[]> {
+  const cutoff = dayOf(scope.cutoff);
+  const known: SeriesDays[] = [];
+  for (const s of series) {
+    if (s.firstDay > cutoff) continue;
+    const days = s.days;
+    const from = firstAtOrAfter(days, fromDay);
+    const to = firstAtOrAfter(days, cutoff + 1);
+    known.push({
+      storeId: s.storeId,
+      sku: s.sku,
+      firstDay: s.firstDay,
+      days: from === 0 && to === days.length ? days : days.slice(from, to),
+    });
+  }
+  if (known.length === 0) return [];
+  const contexts = await loadContexts(db, known, scope, fromDay);
+  return known.map((h) => ({ ...h, ...(contexts.get(refKey(h)) ?? { prices: [], promotions: [] }) }));
+}
+
+/**
+ * Offline: every series' history as known in `scope` (`streamOfflineDays` with prices, promotions
+ * and master data attached), in chunks of up to `chunkSeries` series.
+ */
+export async function* streamOfflineHistories(
+  pool: Pool,
+  scope: KnowledgeScope,
+  fromDay: number,
+  options: { chunkSeries?: number; fetchRows?: number; onlySeries?: readonly SeriesRef[] } = {},
+): AsyncGenerator<SeriesHistory[]> {
+  for await (const chunk of streamOfflineDays(pool, scope, fromDay, options))
+    yield await historiesAt(pool, chunk, scope, fromDay);
 }

@@ -13,12 +13,15 @@ export {
   type WriteResult,
 } from './writer';
 export {
+  historiesAt,
   loadContexts,
   loadOnlineHistories,
   refKey,
+  streamOfflineDays,
   streamOfflineHistories,
   type KnowledgeScope,
   type SeriesContext,
+  type SeriesDays,
   type SeriesRef,
 } from './history';
 export { asOfDate, assertServable, computeVectors, type SeriesVectors } from './vectors';
@@ -39,6 +42,7 @@ export {
 export {
   buildTrainingSet,
   knowledgeScope,
+  trainingChunk,
   type KnowledgeBound,
   type TrainingChunk,
   type TrainingSetOptions,

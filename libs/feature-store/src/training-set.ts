@@ -15,10 +15,11 @@ import {
   seriesFromHistory,
   type FeatureSet,
   type Measure,
+  type SeriesHistory,
 } from '@shelfcast/features-core';
 import type { Pool } from 'pg';
 
-import { loadOnlineHistories, streamOfflineHistories, type KnowledgeScope, type SeriesRef } from './history';
+import { historiesAt, loadOnlineHistories, streamOfflineDays, type KnowledgeScope, type SeriesRef } from './history';
 import { readWatermark } from './refresh';
 import { asOfDate, computeVectors } from './vectors';
 
@@ -72,62 +73,102 @@ export function knowledgeScope(cutoff: string, bound: KnowledgeBound): Knowledge
   return { cutoff, knownAt: bound };
 }
 
+/** The training chunk of some histories at an anchor: their vectors for horizons 1..H, no labels yet. */
+export function trainingChunk(
+  fs: FeatureSet,
+  histories: readonly SeriesHistory[],
+  cutoff: string,
+  anchor: number,
+  horizon: number,
+  measure: Measure,
+): TrainingChunk {
+  const vectors = computeVectors(fs, histories, anchor, horizon, measure);
+  const nf = fs.numFeatures;
+  const features = new Float32Array(vectors.length * horizon * nf);
+  const scale = new Float64Array(vectors.length);
+  vectors.forEach((v, k) => {
+    features.set(v.values, k * horizon * nf);
+    scale[k] = v.scale;
+  });
+  return {
+    cutoff,
+    anchor,
+    asOf: asOfDate(fs, anchor),
+    horizon,
+    numFeatures: nf,
+    featureNames: fs.names,
+    series: vectors.map((v) => ({ storeId: v.storeId, sku: v.sku })),
+    features,
+    scale,
+    target: new Float64Array(vectors.length * horizon).fill(NaN),
+    censored: new Uint8Array(vectors.length * horizon),
+  };
+}
+
+/** Fills a chunk's labels from the latest aggregates (periods complete by the watermark). */
+async function attachLabels(
+  pool: Pool,
+  fs: FeatureSet,
+  chunk: TrainingChunk,
+  measure: Measure,
+  lastKnownDay: number,
+): Promise<void> {
+  const { anchor, horizon, series: refs, target, censored } = chunk;
+  const grid = fs.spec.grid;
+  const from = periodSpan(grid, anchor + 1).first;
+  const to = periodSpan(grid, anchor + horizon).last;
+  const later = await loadOnlineHistories(pool, refs, { cutoff: '9999-12-31', knownAt: null }, from, to);
+  const byKey = new Map(later.map((h) => [`${h.storeId}|${h.sku}`, h]));
+  refs.forEach((r, k) => {
+    const h = byKey.get(`${r.storeId}|${r.sku}`);
+    if (!h) return;
+    const s = seriesFromHistory(fs, h, anchor + horizon, 0, measure);
+    const n = s.values.length;
+    for (let step = 1; step <= horizon; step++) {
+      if (periodSpan(grid, anchor + step).last > lastKnownDay) continue;
+      const i = n - horizon + step - 1;
+      target[k * horizon + step - 1] = s.values[i];
+      censored[k * horizon + step - 1] = s.inStock && s.inStock[i] === 0 ? 1 : 0;
+    }
+  });
+}
+
+/**
+ * Chunks of series, each at every cutoff in turn (cutoffs in the order given within a chunk).
+ * Cutoffs that share an arrival bound (all of them, unless the bound is 'cutoff') share one read of
+ * the raw events: the days are read once at the latest of them and cut back to each, which is
+ * exactly what a read at that cutoff returns (see `historiesAt`).
+ */
 export async function* buildTrainingSet(pool: Pool, options: TrainingSetOptions): AsyncGenerator<TrainingChunk> {
   const { featureSet: fs, measure, horizon } = options;
   if (!(Number.isInteger(horizon) && horizon >= 1)) throw new Error(`horizon must be an integer >= 1, got ${horizon}`);
   const grid = fs.spec.grid;
   const watermark = await readWatermark(pool);
   const lastKnownDay = watermark === null ? -Infinity : dayOf(watermark);
-  for (const cutoff of options.cutoffs) {
+  const points = options.cutoffs.map((cutoff) => {
     const scope = knowledgeScope(cutoff, options.knownAt ?? 'cutoff');
     const anchor = lastCompletePeriod(grid, dayOf(cutoff));
-    const window = historyDays(fs, anchor, horizon);
-    for await (const histories of streamOfflineHistories(pool, scope, window.first, {
+    return { cutoff, scope, anchor, fromDay: historyDays(fs, anchor, horizon).first };
+  });
+  const groups = new Map<string, typeof points>();
+  for (const p of points) {
+    const key = p.scope.knownAt?.toISOString() ?? 'latest';
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  for (const group of groups.values()) {
+    const last = group.reduce((a, b) => (b.scope.cutoff > a.scope.cutoff ? b : a));
+    const fromDay = Math.min(...group.map((p) => p.fromDay));
+    for await (const days of streamOfflineDays(pool, last.scope, fromDay, {
       chunkSeries: options.chunkSeries,
       onlySeries: options.onlySeries,
     })) {
-      const vectors = computeVectors(fs, histories, anchor, horizon, measure);
-      const nf = fs.numFeatures;
-      const features = new Float32Array(vectors.length * horizon * nf);
-      const scale = new Float64Array(vectors.length);
-      vectors.forEach((v, k) => {
-        features.set(v.values, k * horizon * nf);
-        scale[k] = v.scale;
-      });
-      const target = new Float64Array(vectors.length * horizon).fill(NaN);
-      const censored = new Uint8Array(vectors.length * horizon);
-      const refs = vectors.map((v) => ({ storeId: v.storeId, sku: v.sku }));
-      if (options.labels !== false) {
-        const from = periodSpan(grid, anchor + 1).first;
-        const to = periodSpan(grid, anchor + horizon).last;
-        const later = await loadOnlineHistories(pool, refs, { cutoff: '9999-12-31', knownAt: null }, from, to);
-        const byKey = new Map(later.map((h) => [`${h.storeId}|${h.sku}`, h]));
-        refs.forEach((r, k) => {
-          const h = byKey.get(`${r.storeId}|${r.sku}`);
-          if (!h) return;
-          const s = seriesFromHistory(fs, h, anchor + horizon, 0, measure);
-          const n = s.values.length;
-          for (let step = 1; step <= horizon; step++) {
-            if (periodSpan(grid, anchor + step).last > lastKnownDay) continue;
-            const i = n - horizon + step - 1;
-            target[k * horizon + step - 1] = s.values[i];
-            censored[k * horizon + step - 1] = s.inStock && s.inStock[i] === 0 ? 1 : 0;
-          }
-        });
+      for (const p of group) {
+        const histories = await historiesAt(pool, days, p.scope, p.fromDay);
+        if (histories.length === 0) continue;
+        const chunk = trainingChunk(fs, histories, p.cutoff, p.anchor, horizon, measure);
+        if (options.labels !== false) await attachLabels(pool, fs, chunk, measure, lastKnownDay);
+        yield chunk;
       }
-      yield {
-        cutoff,
-        anchor,
-        asOf: asOfDate(fs, anchor),
-        horizon,
-        numFeatures: nf,
-        featureNames: fs.names,
-        series: refs,
-        features,
-        scale,
-        target,
-        censored,
-      };
     }
   }
 }

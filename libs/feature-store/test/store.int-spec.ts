@@ -1,6 +1,6 @@
 import type { RetailEvent } from '@shelfcast/contracts';
 import { createPgPool } from '@shelfcast/db';
-import { dayOf, retailFeatureSet, seriesFromHistory } from '@shelfcast/features-core';
+import { dayOf, retailFeatureSet, seriesFromHistory, type SeriesHistory } from '@shelfcast/features-core';
 import { simulateRetail } from '@shelfcast/simulation';
 import { createTestSchema, dailyTruth, testRedisPrefix, testServers, type TestSchema } from '@shelfcast/testing';
 import Redis from 'ioredis';
@@ -10,13 +10,17 @@ import {
   buildTrainingSet,
   businessDate,
   countDirty,
+  historiesAt,
   loadOnlineHistories,
   OnlineRefresher,
   OnlineStore,
   readWatermark,
   rebuildAggregates,
+  streamOfflineDays,
+  streamOfflineHistories,
   writeEvents,
   type ArrivedEvent,
+  type SeriesDays,
   type TrainingChunk,
 } from '../src';
 
@@ -299,6 +303,65 @@ describe('feature store on PostgreSQL and Redis', () => {
     } finally {
       await otherPool.end();
       await other.drop();
+    }
+  }, 120_000);
+
+  it('cuts one read of the raw events back to any earlier cutoff exactly as a read at that cutoff', async () => {
+    const sim = simulateRetail({
+      stores: 3,
+      skus: 30,
+      days: 90,
+      seed: 13,
+      inventory: { snapshots: 'on-change' },
+    });
+    // Late arrivals (every 5th event 9 days late) so the arrival bound matters; the bound falls mid-range.
+    const all: ArrivedEvent[] = [...sim.events()].map((event, i) => ({
+      event,
+      arrivedAt: Date.parse(event.time) + (i % 5 === 0 ? 9 * 86_400_000 : 3_600_000),
+    }));
+    await writeInBatches(pool, all, 4000);
+    const knownAt = new Date('2024-03-10T12:00:00Z');
+    const launched = sim.products.filter((p) => p.launchDate !== undefined && p.launchDate > '2024-01-20');
+    expect(launched.length).toBeGreaterThan(0);
+
+    const latest = { cutoff: '2024-03-10', knownAt };
+    const fromDay = dayOf('2023-12-01');
+    const read: SeriesDays[] = [];
+    for await (const chunk of streamOfflineDays(pool, latest, fromDay, { chunkSeries: 17 })) read.push(...chunk);
+    for (const [cutoff, windowStart] of [
+      ['2024-01-20', '2024-01-01'],
+      ['2024-02-14', '2024-01-25'],
+      ['2024-03-10', '2024-02-01'],
+    ]) {
+      const scope = { cutoff, knownAt };
+      const direct: SeriesHistory[] = [];
+      for await (const chunk of streamOfflineHistories(pool, scope, dayOf(windowStart), { chunkSeries: 17 }))
+        direct.push(...chunk);
+      const cut = await historiesAt(pool, read, scope, dayOf(windowStart));
+      expect(direct.length).toBeGreaterThan(0);
+      expect(cut).toEqual(direct);
+      if (cutoff === '2024-01-20') {
+        // Series of products launched later are not there yet.
+        const skus = new Set(cut.map((h) => h.sku));
+        expect(launched.some((p) => !skus.has(p.sku))).toBe(true);
+        expect(cut.length).toBeLessThan(read.length);
+      }
+    }
+    // Prices and promotions are there to compare.
+    const last = await historiesAt(pool, read, latest, dayOf('2024-01-01'));
+    expect(last.some((h) => h.prices.length > 1)).toBe(true);
+    expect(last.some((h) => h.promotions.length > 0)).toBe(true);
+
+    // A training set over several cutoffs (one read) has the rows each cutoff's own set has.
+    const fs = retailFeatureSet({ frequency: 'daily', measure: 'units' });
+    const cutoffs = ['2024-02-14', '2024-01-20', '2024-03-01'];
+    const options = { featureSet: fs, measure: 'units' as const, horizon: 3, knownAt, chunkSeries: 25 };
+    const together = await collect(buildTrainingSet(pool, { ...options, cutoffs }));
+    for (const cutoff of cutoffs) {
+      const alone = rowsBySeries(await collect(buildTrainingSet(pool, { ...options, cutoffs: [cutoff] })));
+      const shared = rowsBySeries(together.filter((c) => c.cutoff === cutoff));
+      expect([...shared.keys()].sort()).toEqual([...alone.keys()].sort());
+      for (const [key, row] of alone) expect(sameFloats(shared.get(key) as Float32Array, row)).toBe(true);
     }
   }, 120_000);
 

@@ -1,20 +1,23 @@
 /**
- * The run's point-in-time dataset: the feature store's training set (`buildTrainingSet`) at every
- * anchor the plan needs, streamed a chunk of series at a time; only the rows some fit or forecast
- * uses are kept (labelled rows of training anchors up to the last target period, every row of a
- * forecast anchor), in flat typed arrays. The content hash covers exactly the rows kept.
+ * The run's point-in-time dataset: the feature store's training rows (`trainingChunk`) at every
+ * anchor the plan needs, from one read of the raw events (`streamOfflineDays`, a chunk of series at
+ * a time) cut back to each anchor's cutoff under the run's arrival bound (`historiesAt`): every
+ * anchor sees exactly what a read at its own cutoff would, and PostgreSQL aggregates the events once
+ * per run instead of once per anchor. Only the rows some fit or forecast uses are kept (labelled
+ * rows of training anchors up to the last target period, every row of a forecast anchor), in flat
+ * typed arrays. The content hash covers exactly the rows kept.
  *
- * Labels (and the backtest's actuals) come from one read of each series' values up to the last
- * target period under the same arrival bound as the features (`loadActuals`), not from the latest
- * aggregates: a run is reproducible from its cutoff and arrival bound, and the store is read once
- * for labels instead of once per anchor.
+ * Labels (and the backtest's actuals) come from the same read, cut at the last target period,
+ * through the same assembly as the features, not from the latest aggregates: a run is reproducible
+ * from its cutoff and arrival bound.
  */
 import {
   asOfDate,
-  buildTrainingSet,
+  historiesAt,
   knowledgeScope,
   refKey,
-  streamOfflineHistories,
+  streamOfflineDays,
+  trainingChunk,
   type SeriesRef,
   type TrainingChunk,
 } from '@shelfcast/feature-store';
@@ -23,7 +26,7 @@ import type { FeatureMatrix } from '@shelfcast/ml';
 import type { Pool } from 'pg';
 
 import { MultisetHash, RowEncoder } from './content-hash';
-import { checkpoint, throwIfCancelled } from './control';
+import { checkpoint } from './control';
 import type { AnchorPlan, RunPlan } from './plan';
 
 /** Rows of the dataset: row r is series `keys[series[r]]` at anchor `anchor[r]`, horizon `horizon[r]`. */
@@ -138,41 +141,6 @@ export interface SeriesActuals {
   censored: Uint8Array;
 }
 
-/**
- * Values of the selected series over the feature set's history window ending at period `end`, as
- * known at `knownAt` (null: every arrival), through the same assembly as the features.
- */
-export async function loadActuals(
-  pool: Pool,
-  plan: RunPlan,
-  end: number,
-  series: readonly SeriesRef[] | undefined,
-  selected: ReadonlySet<string>,
-  knownAt: Date | null,
-  signal: AbortSignal,
-): Promise<Map<string, SeriesActuals>> {
-  const fs = plan.featureSet;
-  const scope = knowledgeScope(asOfDate(fs, end), knownAt ?? 'latest');
-  const out = new Map<string, SeriesActuals>();
-  for await (const histories of streamOfflineHistories(pool, scope, historyDays(fs, end, 0).first, {
-    onlySeries: series,
-  })) {
-    await checkpoint(signal, 'dataset');
-    for (const h of histories) {
-      const key = refKey(h);
-      if (!selected.has(key)) continue;
-      const s = seriesFromHistory(fs, h, end, 0, plan.measure);
-      const inStock = s.inStock;
-      out.set(key, {
-        start: s.start,
-        values: Float64Array.from(s.values),
-        censored: Uint8Array.from(s.values, (_, i) => (inStock && inStock[i] === 0 ? 1 : 0)),
-      });
-    }
-  }
-  return out;
-}
-
 /** The realised value of a series at period p (NaN when unknown) and whether it was censored. */
 function labelOf(a: SeriesActuals | undefined, p: number): { target: number; censored: number } {
   const i = a ? p - a.start : -1;
@@ -183,6 +151,8 @@ function labelOf(a: SeriesActuals | undefined, p: number): { target: number; cen
 export interface Dataset {
   rows: RowStore;
   contentHash: string;
+  /** Actuals of the selected series through `anchors.lastTarget` (labels and backtest actuals). */
+  actuals: Map<string, SeriesActuals>;
 }
 
 export interface DatasetOptions {
@@ -191,40 +161,41 @@ export interface DatasetOptions {
   anchors: AnchorPlan;
   /** Series to read; undefined: every series. */
   series: readonly SeriesRef[] | undefined;
+  /** Keys of the series to keep (a series read but not selected is skipped). */
+  selected: ReadonlySet<string>;
   /** Arrival bound; null: every arrival. */
   knownAt: Date | null;
-  /** Labels: the series' actuals through `anchors.lastTarget`. */
-  actuals: ReadonlyMap<string, SeriesActuals>;
   signal: AbortSignal;
-  /** Fraction of anchors read. */
+  /** Fraction of the selected series read. */
   progress(fraction: number): void;
   chunkSeries?: number;
-  /** Anchors read at once (each holds a connection of the pool, plus short queries). Default 2. */
-  concurrency?: number;
 }
 
 /**
- * Reads the dataset, `concurrency` anchors at a time (each on its own cursor: the store's work per
- * anchor is mostly PostgreSQL's); throws PipelineCancelled between chunks once the signal fires.
- * Rows of one anchor stay in series order, so fits see the same rows in the same order whatever
- * the interleaving; the content hash does not depend on it.
+ * Reads the dataset a chunk of series at a time: the chunk's actuals through the last target
+ * period, then its rows at every anchor. Throws PipelineCancelled between chunks once the signal
+ * fires. Rows of one anchor stay in series order, so fits see the same rows in the same order; the
+ * content hash does not depend on the order at all.
  */
 export async function loadDataset(o: DatasetOptions): Promise<Dataset> {
   const { plan, anchors } = o;
   const fs = plan.featureSet;
   const H = plan.horizon;
+  const bound = o.knownAt ?? 'latest';
   const rows = new RowStore(fs.numFeatures);
   const hash = new MultisetHash();
   const encoder = new RowEncoder();
-  const wanted = o.series ? new Set(o.series.map(refKey)) : null;
-  // Each reader holds a pooled connection for its cursor and borrows others for short queries:
-  // leave the pool at least two free.
-  const poolMax = o.pool.options?.max ?? 10;
-  const concurrency = Math.max(1, Math.min(o.concurrency ?? 2, poolMax - 2, anchors.all.length));
-  // A failing reader stops the others at their next chunk.
-  const stop = new AbortController();
-  const signal = AbortSignal.any([o.signal, stop.signal]);
-  let done = 0;
+  const actuals = new Map<string, SeriesActuals>();
+
+  const end = anchors.lastTarget;
+  const endScope = knowledgeScope(asOfDate(fs, Math.max(end, ...anchors.all)), bound);
+  const actualsFrom = historyDays(fs, end, 0).first;
+  const points = anchors.all.map((anchor) => ({
+    anchor,
+    scope: knowledgeScope(asOfDate(fs, anchor), bound),
+    fromDay: historyDays(fs, anchor, H).first,
+  }));
+  const fromDay = Math.min(actualsFrom, ...points.map((p) => p.fromDay));
 
   const take = (chunk: TrainingChunk): void => {
     const t = chunk.anchor;
@@ -233,13 +204,12 @@ export async function loadDataset(o: DatasetOptions): Promise<Dataset> {
     const nf = chunk.numFeatures;
     chunk.series.forEach((ref, k) => {
       const key = refKey(ref);
-      if (wanted && !wanted.has(key)) return;
-      const actuals = o.actuals.get(key);
+      const series = actuals.get(key);
       let s = -1;
       for (let h = 1; h <= H; h++) {
         const i = k * H + h - 1;
         const p = t + h;
-        const { target, censored } = p <= anchors.lastTarget ? labelOf(actuals, p) : { target: NaN, censored: 0 };
+        const { target, censored } = p <= end ? labelOf(series, p) : { target: NaN, censored: 0 };
         const trains = isTraining && !Number.isNaN(target) && !censored && p >= plan.firstTarget;
         if (!isForecast && !trains) continue;
         if (s < 0) s = rows.seriesIndex(ref);
@@ -261,38 +231,31 @@ export async function loadDataset(o: DatasetOptions): Promise<Dataset> {
     });
   };
 
-  const read = async (group: readonly number[]): Promise<void> => {
-    let current: string | null = null;
-    for await (const chunk of buildTrainingSet(o.pool, {
-      featureSet: fs,
-      measure: plan.measure,
-      horizon: H,
-      cutoffs: group.map((a) => asOfDate(fs, a)),
-      knownAt: o.knownAt ?? 'latest',
-      chunkSeries: o.chunkSeries ?? 500,
-      onlySeries: o.series,
-      labels: false,
-    })) {
-      await checkpoint(signal, 'dataset');
-      if (current !== null && chunk.cutoff !== current) o.progress(++done / anchors.all.length);
-      current = chunk.cutoff;
-      take(chunk);
+  let done = 0;
+  for await (const read of streamOfflineDays(o.pool, endScope, fromDay, {
+    chunkSeries: o.chunkSeries ?? 500,
+    onlySeries: o.series,
+  })) {
+    await checkpoint(o.signal, 'dataset');
+    const days = read.filter((d) => o.selected.has(refKey(d)));
+    for (const h of await historiesAt(o.pool, days, endScope, actualsFrom)) {
+      const s = seriesFromHistory(fs, h, end, 0, plan.measure);
+      const inStock = s.inStock;
+      actuals.set(refKey(h), {
+        start: s.start,
+        values: Float64Array.from(s.values),
+        censored: Uint8Array.from(s.values, (_, i) => (inStock && inStock[i] === 0 ? 1 : 0)),
+      });
     }
-    if (current !== null) o.progress(++done / anchors.all.length);
-  };
-
-  const groups = Array.from({ length: concurrency }, (_, g) => anchors.all.filter((_, i) => i % concurrency === g));
-  await Promise.all(
-    groups.map((g) =>
-      read(g).catch((e: unknown) => {
-        stop.abort();
-        throw e;
-      }),
-    ),
-  ).catch((e: unknown) => {
-    // The caller's cancellation wins over the stop it caused in the other readers.
-    throwIfCancelled(o.signal, 'dataset');
-    throw e;
-  });
-  return { rows, contentHash: hash.digest(`${fs.fingerprint}|${plan.measure}|h${H}`) };
+    const total = Math.max(1, o.selected.size);
+    for (const [i, p] of points.entries()) {
+      await checkpoint(o.signal, 'dataset');
+      const histories = await historiesAt(o.pool, days, p.scope, p.fromDay);
+      if (histories.length > 0) take(trainingChunk(fs, histories, p.scope.cutoff, p.anchor, H, plan.measure));
+      o.progress(Math.min(1, (done + (days.length * (i + 1)) / points.length) / total));
+    }
+    done += days.length;
+  }
+  await checkpoint(o.signal, 'dataset');
+  return { rows, contentHash: hash.digest(`${fs.fingerprint}|${plan.measure}|h${H}`), actuals };
 }

@@ -11,7 +11,7 @@ import type { JobData } from '@shelfcast/queue';
 
 import { backtestAgainstNaive, backtestSeries, refitForecaster } from './backtest';
 import { StageRunner, throwIfCancelled } from './control';
-import { loadActuals, loadDataset, type RowStore, type SeriesActuals } from './dataset';
+import { loadDataset, type RowStore, type SeriesActuals } from './dataset';
 import { InvalidSpecError, ParityCheckFailed } from './errors';
 import { recordedHyperParameters } from './hyper-parameters';
 import { fitFamily, type CalibratedFit } from './models';
@@ -75,18 +75,15 @@ export async function prepareRun(
       knownAt: knownAt?.toISOString() ?? 'latest',
     });
     const keys = selected.map((s) => `${s.storeId}|${s.sku}`).sort();
-    const steps = anchors.all.length + 1;
-    const actuals = await loadActuals(ctx.pool, plan, anchors.lastTarget, only, new Set(keys), knownAt, ctx.signal);
-    progress(1 / steps);
-    const { rows, contentHash } = await loadDataset({
+    const { rows, contentHash, actuals } = await loadDataset({
       pool: ctx.pool,
       plan,
       anchors,
       series: only,
+      selected: new Set(keys),
       knownAt,
-      actuals,
       signal: ctx.signal,
-      progress: (f) => progress((1 + f * anchors.all.length) / steps),
+      progress,
     });
     ctx.log('pipeline dataset read', { rows: rows.count, series: rows.numSeries, contentHash });
     return { plan, knownAt, selected, keys, only, rows, contentHash, actuals };
