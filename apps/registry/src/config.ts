@@ -30,6 +30,8 @@ export const RegistryConfig = z.object({
   /** First wait after a failed send; it doubles per failure up to the maximum. */
   REGISTRY_OUTBOX_RETRY_MS: env.int(200, 1),
   REGISTRY_OUTBOX_MAX_BACKOFF_MS: env.int(10_000, 1),
+  /** Hours a sent event stays in the outbox table before the relay deletes it (0: at the next purge). */
+  REGISTRY_OUTBOX_RETENTION_HOURS: env.int(168, 0),
   /** PostgreSQL connections of the service's pool. */
   REGISTRY_DB_CONNECTIONS: env.int(10, 2),
 });

@@ -97,6 +97,7 @@ export class RegistryModule {
                 batch: config.REGISTRY_OUTBOX_BATCH,
                 retryMs: config.REGISTRY_OUTBOX_RETRY_MS,
                 maxBackoffMs: config.REGISTRY_OUTBOX_MAX_BACKOFF_MS,
+                retentionMs: config.REGISTRY_OUTBOX_RETENTION_HOURS * 3_600_000,
               },
               metrics,
               logger.child({ component: 'outbox-relay' }),

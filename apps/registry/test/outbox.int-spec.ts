@@ -1,6 +1,7 @@
 import { ModelEvent } from '@shelfcast/contracts';
 
 import { enqueueModelEvent, modelEvent } from '../src/outbox/outbox';
+import { OutboxRelay } from '../src/outbox/relay';
 import { registration, startRegistry, type Registry } from './harness';
 
 const actor = { actor: 'ops', reason: 'test' };
@@ -95,5 +96,31 @@ describe('model events through the transactional outbox', () => {
     expect(events[before].event.data.modelName).toBe('after-rollback');
     expect(await r.topicSize()).toBe(before + 1);
     expect(await r.prisma.modelOutboxEvent.count({ where: { key: 'ghost' } })).toBe(0);
+  });
+
+  // Last: it stops the relay.
+  it('deletes sent events past their retention, never an unsent one', async () => {
+    await r.client.registerVersion('retained', registration('ret1'));
+    const sent = async () =>
+      r.prisma.modelOutboxEvent.findMany({ where: { key: 'retained', sentAt: { not: null } }, select: { id: true } });
+    for (let i = 0; i < 100 && (await sent()).length === 0; i++) await new Promise((res) => setTimeout(res, 100));
+    expect(await sent()).toHaveLength(1);
+    const relay = r.app.get(OutboxRelay);
+    await relay.stop();
+    const unsent = modelEvent('shelfcast.model.archived.v1', { modelName: 'retained', version: 1 });
+    await r.prisma.$transaction((tx) => enqueueModelEvent(tx, unsent));
+    // Within retention (7 days by default): kept.
+    expect(await relay.purgeSent()).toBe(0);
+    await r.prisma.modelOutboxEvent.updateMany({
+      where: { key: 'retained' },
+      data: { createdAt: new Date(Date.now() - 30 * 86_400_000) },
+    });
+    await r.prisma.modelOutboxEvent.updateMany({
+      where: { key: 'retained', sentAt: { not: null } },
+      data: { sentAt: new Date(Date.now() - 8 * 86_400_000) },
+    });
+    expect(await relay.purgeSent()).toBe(1);
+    const left = await r.prisma.modelOutboxEvent.findMany({ where: { key: 'retained' } });
+    expect(left.map((e) => e.sentAt)).toEqual([null]);
   });
 });

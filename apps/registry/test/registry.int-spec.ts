@@ -237,9 +237,28 @@ describe('model registry API', () => {
           r.http('PUT', `/v1/models/${model}/aliases/race`, { version, ...actor, expectedVersion: 1 }),
         ),
       );
-      expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
-      expect(answers.filter((a) => a.status === 409).every((a) => a.body.error.code === 'alias_conflict')).toBe(true);
-      expect(answers.filter((a) => a.status === 409)).toHaveLength(4);
+      const winners = answers.filter((a) => a.status === 200 && a.body.moved === true);
+      expect(winners).toHaveLength(1);
+      const won = winners[0].body.version;
+      // The same move again finds the alias where it wants it: done, not a conflict; the other version conflicts.
+      const requested = [2, 3, 2, 3, 2];
+      answers.forEach((a, i) => {
+        if (requested[i] === won) expect(a.status).toBe(200);
+        else expect([a.status, a.body.error.code]).toEqual([409, 'alias_conflict']);
+      });
+      expect((await r.client.getAlias(model, 'race')).version).toBe(won);
+    });
+
+    it('answers a repeated conditional move (a retry after a lost answer) with the move done, not a conflict', async () => {
+      await r.client.moveAlias(model, 'retry', { version: 1, ...actor });
+      const request = { version: 2, ...actor, expectedVersion: 1 };
+      const first = await r.http('PUT', `/v1/models/${model}/aliases/retry`, request);
+      const again = await r.http('PUT', `/v1/models/${model}/aliases/retry`, request);
+      expect([first.status, first.body.moved]).toEqual([200, true]);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ version: 2, previousVersion: 2, moved: false });
+      const moves = (await r.client.audit(model, { limit: 200 })).items.filter((e) => e.alias === 'retry');
+      expect(moves).toHaveLength(2);
     });
 
     it('records who, when, why, from, to and forced in the audit log, newest first, paginated', async () => {
@@ -333,12 +352,22 @@ describe('model registry API', () => {
       expect(refused.gate?.production).toMatchObject({ version: 4, value: null });
 
       // The trainer's backtest job measures production on the candidate's windows.
-      const evaluation = await r.client.addEvaluation(model, 4, {
+      const scored = {
         windows: { key: 'win-2024-q2', cutoffs: ['2024-04-07'], horizon: 14, series: 120 },
         model: { wape: 0.12 },
         seasonalNaive: { wape: 0.3 },
+        runId: 'run_backtest_1',
+      };
+      const evaluation = await r.client.addEvaluation(model, 4, scored);
+      expect(evaluation).toMatchObject({
+        name: model,
+        version: 4,
+        windows: { key: 'win-2024-q2' },
+        runId: 'run_backtest_1',
       });
-      expect(evaluation).toMatchObject({ name: model, version: 4, windows: { key: 'win-2024-q2' } });
+      // The same run again (a retried attempt, or two at once): still one evaluation.
+      const retried = await Promise.all([1, 2, 3].map(() => r.client.addEvaluation(model, 4, scored)));
+      expect(retried.map((e) => e.id)).toEqual([evaluation.id, evaluation.id, evaluation.id]);
       expect((await r.client.listEvaluations(model, 4)).map((e) => e.id)).toEqual([evaluation.id]);
       // The version itself did not change.
       expect((await r.client.getVersion(model, 4)).metrics.windows.key).toBe(WINDOWS);

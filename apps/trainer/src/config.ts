@@ -39,6 +39,11 @@ export const TrainerConfig = z.object({
   TRAINER_DRAIN_MS: env.int(10000, 0),
   /** PostgreSQL connections of the feature-store pool the pipeline reads through. */
   TRAINER_DB_CONNECTIONS: env.int(4, 1),
+  /**
+   * Rows a run's dataset may hold (series x anchors x horizons kept; each row is the feature vector
+   * in float32 plus ~40 bytes): a run past it fails with a readable error rather than the worker's memory.
+   */
+  TRAINER_MAX_DATASET_ROWS: env.int(3_000_000, 1),
   /** Code version recorded with every registered version (default: git commit, else the package version). */
   TRAINER_CODE_VERSION: z.string().min(1).optional(),
 });

@@ -80,6 +80,17 @@ describe('training pipeline: cancellation, series filters and bad specs', () => 
     }
   });
 
+  it('stops reading a dataset past the row limit with a readable InvalidSpecError', async () => {
+    const ctx = recordingContext(f, { maxDatasetRows: 100 });
+    const error = await runTrainingPipeline(trainSpec(f), ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidSpecError);
+    expect((error as Error).message).toMatch(/the dataset passed 100 rows .*raise TRAINER_MAX_DATASET_ROWS/);
+    expect(ctx.progressEvents.some(([s]) => s === 'train')).toBe(false);
+    // The same run within the limit trains.
+    const fits = await runTrainingPipeline(trainSpec(f), recordingContext(f, { maxDatasetRows: 1_000_000 }));
+    expect(fits.rows).toBeGreaterThan(100);
+  });
+
   it('trains on the series a filter selects, and serves a moving average as a third family', async () => {
     const { rows } = await f.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM series s

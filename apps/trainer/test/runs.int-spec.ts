@@ -47,6 +47,24 @@ describe('trainer runs on the real servers', () => {
     expect(query.status).toBe(400);
     expect(query.body.error.details?.map((d) => d.path).sort()).toEqual(['limit', 'status.0']);
 
+    // What the schemas let through but PostgreSQL cannot hold: a 400 naming the field, never a 500.
+    const spec = env.trainSpec('demand');
+    for (const [body, path] of [
+      [{ kind: 'train', spec: { ...spec, requestedBy: 'ops\u0000' } }, 'spec.requestedBy'],
+      [{ kind: 'train', spec: { ...spec, seriesFilter: { skus: ['sku-\ud800'] } } }, 'spec.seriesFilter.skus.0'],
+      [
+        { kind: 'train', spec: { ...spec, trainingWindow: { from: '0000-01-01', to: '2024-03-01' } } },
+        'spec.trainingWindow.from',
+      ],
+    ] as const) {
+      const answer = await env.call(trainer.base, 'POST', '/v1/runs', body);
+      expect([answer.status, answer.body.error.details?.[0].path]).toEqual([400, path]);
+    }
+    const zeroYear = await env.call(trainer.base, 'GET', '/v1/runs?createdAfter=0000-01-01T00:00:00Z');
+    expect([zeroYear.status, zeroYear.body.error.details?.[0].path]).toEqual([400, 'createdAfter']);
+    const nulId = await env.call(trainer.base, 'GET', '/v1/runs/run%00x');
+    expect([nulId.status, nulId.body.error.details?.[0].path]).toEqual([400, 'id']);
+
     expect((await env.call(trainer.base, 'GET', '/v1/runs/run_missing')).status).toBe(404);
     expect((await env.call(trainer.base, 'POST', '/v1/runs/run_missing/cancel')).status).toBe(404);
     const docs = await fetch(`${trainer.base}/openapi.json`);
@@ -98,7 +116,9 @@ describe('trainer runs on the real servers', () => {
     const metrics = run.metrics as { windows: { key: string; cutoffs: string[] }; model: Record<string, number> };
     expect(metrics.windows.cutoffs).toHaveLength(3);
     const evaluations = await env.registry.listEvaluations('demand', 1);
-    expect(evaluations.map((e) => [e.windows.key, e.model.wape])).toEqual([[metrics.windows.key, metrics.model.wape]]);
+    expect(evaluations.map((e) => [e.windows.key, e.model.wape, e.runId])).toEqual([
+      [metrics.windows.key, metrics.model.wape, id],
+    ]);
 
     // A version the registry does not have: the registry's 404 is not retried.
     const missing = await env.startRun(trainer.base, { kind: 'backtest', spec: { ...spec, modelVersion: 9 } });
@@ -137,29 +157,46 @@ describe('trainer runs on the real servers', () => {
     });
     expect(cancel.status).toBe(202);
     expect(cancel.body).toMatchObject({ cancelRequested: true });
-    // The worker got it (its log says so) before the dataset read can go on.
-    await env.waitForRun(trainer.base, id, 'told', (r) =>
-      r.logs.some((l) => l.message.startsWith('cancel received by worker')),
-    );
-    await env.releaseFeatureStore();
+    // The worker got it (its log says so), and its statement waiting on the held store is cancelled in
+    // PostgreSQL: the run ends while the store is still held.
     const run = await env.waitForRun(trainer.base, id, 'finished', finished);
+    expect(run.logs.some((l) => l.message.startsWith('cancel received by worker'))).toBe(true);
+    await env.releaseFeatureStore();
     expect(run).toMatchObject({ status: 'cancelled', errorKind: 'cancelled', attempts: 1, modelVersion: null });
-    expect(run.error).toMatch(/^cancelled during /);
+    expect(run.error).toBe('cancelled during dataset');
     await expect(env.registry.getModel('demand-cancel')).rejects.toMatchObject({ status: 404 });
     // Again: nothing to do; a finished run cannot be cancelled.
     expect((await env.call(trainer.base, 'POST', `/v1/runs/${id}/cancel`)).status).toBe(202);
     expect((await env.call(trainer.base, 'POST', `/v1/runs/${firstRun.id}/cancel`)).status).toBe(409);
   }, 300_000);
 
+  it('cancels a run in its train stage: the fit (on its own thread) stops, nothing is registered', async () => {
+    // Slow learning and patient early stopping keep the fit going for thousands of rounds.
+    const spec = env.trainSpec('demand-cancel-fit', {
+      hyperParameters: { numTrees: 5000, learningRate: 0.001, earlyStoppingRounds: 1000, trainAnchors: 14 },
+    });
+    const id = await env.startRun(trainer.base, { kind: 'train', spec });
+    const training = await env.waitForRun(trainer.base, id, 'fitting', (r) => r.stage === 'train' || finished(r));
+    expect(training.status).toBe('running');
+    const cancel = await env.call(trainer.base, 'POST', `/v1/runs/${id}/cancel`, { actor: 'alice' });
+    expect(cancel.status).toBe(202);
+    const run = await env.waitForRun(trainer.base, id, 'finished', finished);
+    expect(run).toMatchObject({ status: 'cancelled', errorKind: 'cancelled', modelVersion: null });
+    expect(run.error).toBe('cancelled during train');
+    await expect(env.registry.getModel('demand-cancel-fit')).rejects.toMatchObject({ status: 404 });
+    // The worker goes on with the next run.
+    const next = await env.startRun(trainer.base, { kind: 'train', spec: env.trainSpec('demand-after-cancel') });
+    expect(await env.waitForRun(trainer.base, next, 'finished', finished)).toMatchObject({ status: 'succeeded' });
+  }, 300_000);
+
   it('fails a run that outlives its timeout, without retrying it', async () => {
     const { id } = await env.startHeldRun(trainer.base, env.trainSpec('demand-slow', { timeoutSeconds: 1 }));
-    await env.waitForRun(trainer.base, id, 'timed out', (r) =>
-      r.logs.some((l) => l.message.startsWith('timed out after')),
-    );
-    await env.releaseFeatureStore();
+    // It ends while the store is still held: the timeout cancels the statement it waits on.
     const run = await env.waitForRun(trainer.base, id, 'finished', finished);
+    expect(run.logs.some((l) => l.message.startsWith('timed out after'))).toBe(true);
+    await env.releaseFeatureStore();
     expect(run).toMatchObject({ status: 'failed', errorKind: 'timeout', attempts: 1 });
-    expect(run.error).toMatch(/^timed out during /);
+    expect(run.error).toBe('timed out during dataset');
   }, 300_000);
 
   it('retrains a model on an accuracy alert with its last successful spec, one pending retraining per model', async () => {

@@ -1,3 +1,6 @@
+import type { TrainingRunDetail } from '@shelfcast/contracts';
+import type { ServiceProcess } from '@shelfcast/testing';
+
 import { trainerEnvironment, type TrainerEnvironment } from './harness';
 
 /**
@@ -5,12 +8,15 @@ import { trainerEnvironment, type TrainerEnvironment } from './harness';
  * expired another worker takes the job over and completes it, under the same run id, and the model
  * is registered once.
  */
+const finished = (r: TrainingRunDetail) => r.status !== 'running' && r.status !== 'queued';
+
 describe('a run whose worker is killed', () => {
   let env: TrainerEnvironment;
+  let registry: ServiceProcess;
 
   beforeAll(async () => {
     env = await trainerEnvironment('trainer_takeover');
-    await env.startRegistry();
+    registry = await env.startRegistry();
   }, 300_000);
 
   afterAll(async () => {
@@ -38,12 +44,7 @@ describe('a run whose worker is killed', () => {
     expect(taken.status).toBe('running');
     await env.releaseFeatureStore();
 
-    const run = await env.waitForRun(
-      second.base,
-      id,
-      'finished',
-      (r) => r.status !== 'running' && r.status !== 'queued',
-    );
+    const run = await env.waitForRun(second.base, id, 'finished', finished);
     expect(run).toMatchObject({ status: 'succeeded', modelVersion: 1, attempts: 2, worker: second.worker });
     expect(run.logs.filter((l) => l.message === 'run succeeded')).toHaveLength(1);
     expect(run.logs.filter((l) => l.message.startsWith('attempt ')).map((l) => l.fields?.worker)).toEqual([
@@ -56,5 +57,41 @@ describe('a run whose worker is killed', () => {
     expect(await (await env.queue.getJob(id))?.getState()).toBe('completed');
     const versions = await env.registry.search({ name: 'demand-takeover' });
     expect(versions.items.map((v) => [v.version, v.runId])).toEqual([[1, id]]);
+    await second.service.stop();
+  }, 600_000);
+
+  it('registers once when killed while registering: the version it registered is the one the taker gets', async () => {
+    const first = await env.startTrainer({ TRAINER_LOCK_MS: '4000' });
+    // The registry is paused: the worker's registration waits in its socket until the worker is dead.
+    registry.child.kill('SIGSTOP');
+    let resumed = false;
+    try {
+      const id = await env.startRun(first.base, { kind: 'train', spec: env.trainSpec('demand-register-kill') });
+      const registering = await env.waitForRun(first.base, id, 'registering', (r) => r.stage === 'register');
+      expect(registering.worker).toBe(first.worker);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await first.service.stop('SIGKILL')).toBeNull();
+      registry.child.kill('SIGCONT');
+      resumed = true;
+
+      // The dead worker's request is served after all: its version exists, and its run never heard back.
+      let versions = await env.registry.search({ name: 'demand-register-kill' });
+      for (let i = 0; i < 100 && versions.items.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        versions = await env.registry.search({ name: 'demand-register-kill' });
+      }
+      expect(versions.items.map((v) => [v.version, v.runId])).toEqual([[1, id]]);
+
+      const second = await env.startTrainer();
+      const run = await env.waitForRun(second.base, id, 'finished', finished);
+      expect(run).toMatchObject({ status: 'succeeded', modelVersion: 1, attempts: 2, worker: second.worker });
+      expect(run.logs.map((l) => l.message)).toContain(
+        'demand-register-kill version 1 was already registered by this run',
+      );
+      expect((await env.registry.search({ name: 'demand-register-kill' })).items.map((v) => v.runId)).toEqual([id]);
+      expect((await env.jobEvents(id)).filter((e) => e === 'completed')).toHaveLength(1);
+    } finally {
+      if (!resumed) registry.child.kill('SIGCONT');
+    }
   }, 600_000);
 });

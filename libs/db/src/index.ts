@@ -1,6 +1,7 @@
 // @shelfcast/db: the Prisma schema's client, its factory, and the migration checks apps run at boot.
 export * from './generated/prisma/client';
 export { createPgPool, createPrismaClient } from './client';
+export { abortablePool } from './abortable-pool';
 export type { PrismaClientOptions } from './client';
 export {
   applyMigrations,

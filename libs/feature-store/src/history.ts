@@ -265,6 +265,17 @@ interface RawDayRow {
   on_hand_min: number | null;
 }
 
+/** How an offline read goes. */
+export interface OfflineReadOptions {
+  /** Series per chunk. Default 500. */
+  chunkSeries?: number;
+  /** Rows per FETCH of the cursor. Default 20,000. */
+  fetchRows?: number;
+  onlySeries?: readonly SeriesRef[];
+  /** Stops the read, cancelling a statement in progress in PostgreSQL; the read rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /** A series' daily measures as read offline, before prices, promotions and master data are attached. */
 export type SeriesDays = Omit<SeriesHistory, 'prices' | 'promotions' | 'product' | 'store'>;
 
@@ -279,12 +290,21 @@ export async function* streamOfflineDays(
   pool: Pool,
   scope: KnowledgeScope,
   fromDay: number,
-  options: { chunkSeries?: number; fetchRows?: number; onlySeries?: readonly SeriesRef[] } = {},
+  options: OfflineReadOptions = {},
 ): AsyncGenerator<SeriesDays[]> {
   const chunkSeries = options.chunkSeries ?? 500;
   const fetchRows = options.fetchRows ?? 20_000;
+  const signal = options.signal;
+  signal?.throwIfAborted();
   const client = await pool.connect();
   let released = false;
+  // An abort cancels the statement the cursor runs (the first FETCH aggregates and sorts every
+  // event read, which can take long): PostgreSQL is asked from another connection of the pool.
+  const backend = (client as unknown as { processID?: number }).processID;
+  const onAbort = (): void => {
+    if (backend !== undefined) void pool.query('SELECT pg_cancel_backend($1)', [backend]).catch(() => undefined);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const only = options.onlySeries;
@@ -313,6 +333,7 @@ export async function* streamOfflineDays(
     let chunk: SeriesDays[] = [];
     let current: SeriesDays | null = null;
     for (;;) {
+      signal?.throwIfAborted();
       const { rows } = await client.query<RawDayRow>(`FETCH ${fetchRows} FROM offline_days`);
       for (const r of rows) {
         if (!current || current.storeId !== r.store_id || current.sku !== r.sku) {
@@ -335,8 +356,11 @@ export async function* streamOfflineDays(
     await client.query('ROLLBACK').catch(() => undefined);
     client.release(true);
     released = true;
+    // A statement cancelled by the abort: the abort is what happened.
+    if (signal?.aborted) throw signal.reason;
     throw e;
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     if (!released) {
       // A consumer that stopped early leaves the transaction open: end it before reuse.
       await client.query('ROLLBACK').catch(() => undefined);
@@ -396,7 +420,7 @@ export async function* streamOfflineHistories(
   pool: Pool,
   scope: KnowledgeScope,
   fromDay: number,
-  options: { chunkSeries?: number; fetchRows?: number; onlySeries?: readonly SeriesRef[] } = {},
+  options: OfflineReadOptions = {},
 ): AsyncGenerator<SeriesHistory[]> {
   for await (const chunk of streamOfflineDays(pool, scope, fromDay, options))
     yield await historiesAt(pool, chunk, scope, fromDay);

@@ -20,6 +20,7 @@ export {
   streamOfflineDays,
   streamOfflineHistories,
   type KnowledgeScope,
+  type OfflineReadOptions,
   type SeriesContext,
   type SeriesDays,
   type SeriesRef,

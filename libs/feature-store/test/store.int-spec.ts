@@ -365,6 +365,44 @@ describe('feature store on PostgreSQL and Redis', () => {
     }
   }, 120_000);
 
+  it('stops an offline read on abort, cancelling the statement PostgreSQL is running', async () => {
+    await writeInBatches(pool, arrived([...simulateRetail({ stores: 1, skus: 3, days: 10, seed: 2 }).events()]), 5000);
+    // A transaction holding an exclusive lock on the events keeps the read's statement waiting.
+    const blocker = await pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE retail_events IN ACCESS EXCLUSIVE MODE');
+      const controller = new AbortController();
+      const read = (async () => {
+        for await (const chunk of streamOfflineDays(pool, { cutoff: '2024-12-31', knownAt: null }, 0, {
+          signal: controller.signal,
+        }))
+          void chunk;
+      })();
+      // Wait until the statement is really waiting on the lock in PostgreSQL.
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%offline_days%' AND pid <> pg_backend_pid()`,
+        );
+        if (rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      controller.abort(new Error('read no longer wanted'));
+      await expect(read).rejects.toThrow('read no longer wanted');
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%DECLARE offline_days%' AND state = 'active' AND pid <> pg_backend_pid()`,
+      );
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    // The pool still reads afterwards.
+    const after: SeriesDays[] = [];
+    for await (const chunk of streamOfflineDays(pool, { cutoff: '2024-12-31', knownAt: null }, 0)) after.push(...chunk);
+    expect(after.length).toBe(3);
+  });
+
   it('labels rows with what the target periods turned out to be, NaN where not yet known', async () => {
     const fs = retailFeatureSet({ frequency: 'weekly', measure: 'units' });
     const sim = simulateRetail({ stores: 1, skus: 5, days: 70, seed: 5 });

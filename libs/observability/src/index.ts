@@ -6,3 +6,4 @@ export * from './metrics';
 export * from './service';
 export * from './errors';
 export { serveOpenApi } from './openapi';
+export { findUnstorable, parseRequest, type RequestPart } from './request';

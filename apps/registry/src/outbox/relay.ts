@@ -13,7 +13,13 @@ export interface RelaySettings {
   /** First wait after a failed send; doubles per failure up to `maxBackoffMs`. */
   retryMs: number;
   maxBackoffMs: number;
+  /** How long sent events stay in the outbox (for inspection) before the relay deletes them. */
+  retentionMs: number;
 }
+
+/** How often an idle relay deletes sent events past their retention, and how many per statement. */
+const PURGE_EVERY_MS = 60_000;
+const PURGE_BATCH = 10_000;
 
 interface OutboxRow {
   id: string;
@@ -32,13 +38,15 @@ const LOCK_CLASS = 0x5c4d;
  * lock, so a crashed relay's lock goes with its connection); the rows are held with the lock while Kafka
  * answers. While Kafka is down, sends are retried with a doubling backoff and nothing is marked; rows a
  * relay sent but could not mark (a crash between the two) are sent again: delivery is at least once,
- * and consumers recognise a repeat by the event id.
+ * and consumers recognise a repeat by the event id. Sent events are deleted once past their
+ * retention, by an idle relay, at most once a minute.
  */
 export class OutboxRelay {
   private stopping = false;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private nudged = false;
+  private lastPurge = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -88,8 +96,34 @@ export class OutboxRelay {
         backoff = Math.min(backoff * 2, this.settings.maxBackoffMs);
         continue;
       }
-      if (sent < this.settings.batch) await this.sleep(this.settings.pollMs, true);
+      if (sent < this.settings.batch) {
+        if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
+          this.lastPurge = Date.now();
+          await this.purgeSent().catch((e: unknown) =>
+            this.logger.warn({ err: e }, 'cannot delete sent outbox events now'),
+          );
+        }
+        await this.sleep(this.settings.pollMs, true);
+      }
     }
+  }
+
+  /** Deletes events sent longer ago than the retention (never an unsent one); returns how many. */
+  async purgeSent(): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const { rowCount } = await this.pool.query(
+        `DELETE FROM model_outbox WHERE id IN (
+           SELECT id FROM model_outbox
+            WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => $1::float8 / 1000)
+            ORDER BY id LIMIT $2)`,
+        [this.settings.retentionMs, PURGE_BATCH],
+      );
+      deleted += rowCount ?? 0;
+      if ((rowCount ?? 0) < PURGE_BATCH) break;
+    }
+    if (deleted > 0) this.logger.info({ deleted }, 'deleted sent outbox events past their retention');
+    return deleted;
   }
 
   /** Sleeps `ms`, or less when stopped (or, if `wakeOnNudge`, when nudged). */

@@ -64,6 +64,7 @@ export function toEvaluation(row: Prisma.ModelEvaluationGetPayload<object>, name
     createdAt: row.createdAt.toISOString(),
   };
   if (row.perWindow) evaluation.perWindow = row.perWindow as Evaluation['perWindow'];
+  if (row.runId) evaluation.runId = row.runId;
   return evaluation;
 }
 

@@ -36,7 +36,7 @@ import {
 } from '@shelfcast/contracts';
 import type { FastifyReply } from 'fastify';
 
-import { parse } from '../http/validation';
+import { parseRequest as parse } from '@shelfcast/observability';
 import { GateRefusedError, ModelRegistry } from './registry.service';
 
 /** A gate refusal: the platform's error body plus the gate's figures. */

@@ -304,6 +304,11 @@ export class ModelRegistry {
       }
       const current = await tx.modelAlias.findUnique({ where: { modelName_alias: { modelName: name, alias } } });
       const previousVersion = current?.version ?? null;
+      // Already there: nothing to do, whatever was expected (a repeat of a move whose answer was lost
+      // finds the alias where it put it; that is not a conflict).
+      if (previousVersion === request.version) {
+        return { name, alias, version: request.version, previousVersion, moved: false, forced: false, gate: null };
+      }
       if (request.expectedVersion !== undefined && request.expectedVersion !== previousVersion) {
         throw new ApiError(
           409,
@@ -312,9 +317,6 @@ export class ModelRegistry {
             `not at ${request.expectedVersion === null ? 'no version' : `version ${request.expectedVersion}`} as expected; read it again and retry`,
           [{ path: 'expectedVersion', message: `the alias is at ${previousVersion ?? 'null'}` }],
         );
-      }
-      if (previousVersion === request.version) {
-        return { name, alias, version: request.version, previousVersion, moved: false, forced: false, gate: null };
       }
 
       let gate: GateReport | null = null;
@@ -498,20 +500,36 @@ export class ModelRegistry {
     return result;
   }
 
-  /** Appends a backtest of an existing version on another window set (the version itself stays as it was). */
+  /**
+   * Appends a backtest of an existing version on another window set (the version itself stays as it
+   * was). Idempotent by run id: a run's retry gets the evaluation its first attempt added.
+   */
   async addEvaluation(name: string, version: number, request: EvaluationRequest): Promise<Evaluation> {
     const row = await this.versionRow(this.prisma, name, version);
-    const created = await this.prisma.modelEvaluation.create({
-      data: {
-        versionId: row.id,
-        windowsKey: request.windows.key,
-        windows: request.windows as unknown as Prisma.InputJsonValue,
-        model: request.model,
-        seasonalNaive: request.seasonalNaive,
-        perWindow: request.perWindow ? (request.perWindow as Prisma.InputJsonValue) : Prisma.DbNull,
-      },
-    });
-    return toEvaluation(created, name, version);
+    const { runId } = request;
+    const existing = async () =>
+      runId ? this.prisma.modelEvaluation.findFirst({ where: { versionId: row.id, runId } }) : null;
+    const before = await existing();
+    if (before) return toEvaluation(before, name, version);
+    try {
+      const created = await this.prisma.modelEvaluation.create({
+        data: {
+          versionId: row.id,
+          windowsKey: request.windows.key,
+          windows: request.windows as unknown as Prisma.InputJsonValue,
+          model: request.model,
+          seasonalNaive: request.seasonalNaive,
+          perWindow: request.perWindow ? (request.perWindow as Prisma.InputJsonValue) : Prisma.DbNull,
+          runId: runId ?? null,
+        },
+      });
+      return toEvaluation(created, name, version);
+    } catch (e) {
+      // Two attempts of one run at once: the other one's insert won.
+      const winner = e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002' ? await existing() : null;
+      if (winner) return toEvaluation(winner, name, version);
+      throw e;
+    }
   }
 
   async listEvaluations(name: string, version: number): Promise<Evaluation[]> {

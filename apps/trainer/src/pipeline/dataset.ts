@@ -18,6 +18,7 @@ import {
   refKey,
   streamOfflineDays,
   trainingChunk,
+  type SeriesDays,
   type SeriesRef,
   type TrainingChunk,
 } from '@shelfcast/feature-store';
@@ -26,7 +27,8 @@ import type { FeatureMatrix } from '@shelfcast/ml';
 import type { Pool } from 'pg';
 
 import { MultisetHash, RowEncoder } from './content-hash';
-import { checkpoint } from './control';
+import { checkpoint, throwIfCancelled } from './control';
+import { InvalidSpecError } from './errors';
 import type { AnchorPlan, RunPlan } from './plan';
 
 /** Rows of the dataset: row r is series `keys[series[r]]` at anchor `anchor[r]`, horizon `horizon[r]`. */
@@ -169,6 +171,8 @@ export interface DatasetOptions {
   /** Fraction of the selected series read. */
   progress(fraction: number): void;
   chunkSeries?: number;
+  /** Rows the dataset may hold; past it the read stops with InvalidSpecError. */
+  maxRows?: number;
 }
 
 /**
@@ -232,10 +236,21 @@ export async function loadDataset(o: DatasetOptions): Promise<Dataset> {
   };
 
   let done = 0;
-  for await (const read of streamOfflineDays(o.pool, endScope, fromDay, {
+  const reads = streamOfflineDays(o.pool, endScope, fromDay, {
     chunkSeries: o.chunkSeries ?? 500,
     onlySeries: o.series,
-  })) {
+    signal: o.signal,
+  });
+  // A cancellation interrupts the read's statement in PostgreSQL: it surfaces as PipelineCancelled.
+  const cancellable = async function* (): AsyncGenerator<SeriesDays[]> {
+    try {
+      yield* reads;
+    } catch (e) {
+      throwIfCancelled(o.signal, 'dataset');
+      throw e;
+    }
+  };
+  for await (const read of cancellable()) {
     await checkpoint(o.signal, 'dataset');
     const days = read.filter((d) => o.selected.has(refKey(d)));
     for (const h of await historiesAt(o.pool, days, endScope, actualsFrom)) {
@@ -255,6 +270,12 @@ export async function loadDataset(o: DatasetOptions): Promise<Dataset> {
       o.progress(Math.min(1, (done + (days.length * (i + 1)) / points.length) / total));
     }
     done += days.length;
+    if (o.maxRows !== undefined && rows.count > o.maxRows)
+      throw new InvalidSpecError(
+        `the dataset passed ${o.maxRows.toLocaleString('en')} rows after ${done} of ${o.selected.size} series ` +
+          `(${anchors.all.length} anchors x horizon ${H}): select fewer series (seriesFilter), fewer trainAnchors or ` +
+          `backtest windows, split the run with retrain-all, or raise TRAINER_MAX_DATASET_ROWS`,
+      );
   }
   await checkpoint(o.signal, 'dataset');
   return { rows, contentHash: hash.digest(`${fs.fingerprint}|${plan.measure}|h${H}`), actuals };

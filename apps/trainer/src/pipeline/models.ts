@@ -15,7 +15,7 @@ import {
   ONNX_OUTPUT_NAME,
   OnnxGraphBuilder,
   exportTreesToOnnx,
-  trainGbdt,
+  trainGbdtInThread,
   weightedQuantile,
   type DatasetInput,
   type FeatureMatrix,
@@ -224,7 +224,7 @@ async function fitGbdt(
     target: scaledTargets(rows, idx),
     weights: p.scaleWeight ? Float64Array.from(idx, (r) => rows.scale[r]) : undefined,
   });
-  const base = (phase: number, phases: number, trees: number): TrainParams => ({
+  const base = (trees: number): TrainParams => ({
     loss: lossOf(p),
     numTrees: trees,
     learningRate: p.learningRate,
@@ -240,37 +240,41 @@ async function fitGbdt(
     maxBin: p.maxBin,
     numThreads: p.numThreads,
     seed: p.seed,
-    // trainGbdt runs synchronously: the signal is read each round (an abort raised meanwhile by
-    // the same thread, e.g. from a progress callback, or before the fit started).
-    onIteration: (info) => {
-      control.progress((phase + (info.iteration + 1) / trees) / phases);
-      return !control.signal.aborted;
-    },
   });
-  const cancelled = (): void => {
-    if (control.signal.aborted) throw new PipelineCancelled(control.stage);
+  // Each fit runs on a worker thread (the service's event loop stays free: lock renewal, health,
+  // cancellation); an abort terminates the thread.
+  const fit = async (data: DatasetInput, params: TrainParams, phase: number, phases: number): Promise<GbdtModel> => {
+    const trees = params.numTrees ?? p.numTrees;
+    try {
+      return await trainGbdtInThread(data, params, {
+        signal: control.signal,
+        onIteration: (info) => control.progress((phase + (info.iteration + 1) / trees) / phases),
+      });
+    } catch (e) {
+      if (control.signal.aborted) throw new PipelineCancelled(control.stage);
+      throw e;
+    }
   };
   let model: GbdtModel;
   let quantiles: number[][];
   if (sel.train.length > 0 && sel.calibration.length > 0) {
     const calibration = dataset(sel.calibration);
-    const first = trainGbdt(dataset(sel.train), {
-      ...base(0, 2, p.numTrees),
-      validation: calibration,
-      earlyStoppingRounds: p.earlyStoppingRounds,
-    });
-    cancelled();
+    const first = await fit(
+      dataset(sel.train),
+      { ...base(p.numTrees), validation: calibration, earlyStoppingRounds: p.earlyStoppingRounds },
+      0,
+      2,
+    );
     quantiles = residualsOf(new GbdtForecastModel(first), rows, sel.calibration, plan);
     await checkpoint(control.signal, control.stage);
-    const trees = first.bestIteration + 1;
-    model = trainGbdt(dataset(sel.all), base(1, 2, trees));
+    model = await fit(dataset(sel.all), base(first.bestIteration + 1), 1, 2);
   } else {
     // Too little history for a held-out block: one fit on every row, in-sample residuals.
-    model = trainGbdt(dataset(sel.all), base(0, 1, p.numTrees));
-    cancelled();
+    model = await fit(dataset(sel.all), base(p.numTrees), 0, 1);
+    await checkpoint(control.signal, control.stage);
     quantiles = residualsOf(new GbdtForecastModel(model), rows, sel.all, plan);
   }
-  cancelled();
+  await checkpoint(control.signal, control.stage);
   return {
     model: new GbdtForecastModel(model),
     residualQuantiles: quantiles,

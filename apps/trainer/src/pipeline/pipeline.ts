@@ -84,6 +84,7 @@ export async function prepareRun(
       knownAt,
       signal: ctx.signal,
       progress,
+      maxRows: ctx.maxDatasetRows,
     });
     ctx.log('pipeline dataset read', { rows: rows.count, series: rows.numSeries, contentHash });
     return { plan, knownAt, selected, keys, only, rows, contentHash, actuals };

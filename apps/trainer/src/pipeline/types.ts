@@ -27,6 +27,8 @@ export interface PipelineContext {
   knownAt?: Date | 'latest';
   /** Largest relative difference accepted between the ONNX model and the in-memory model. Default 1e-4. */
   parityTolerance?: number;
+  /** Rows the dataset may hold; a run past it fails with InvalidSpecError. Default: no limit. */
+  maxDatasetRows?: number;
 }
 
 /** A registration body for RegistryClient.registerVersion, less what the worker adds (runId, createdBy). */

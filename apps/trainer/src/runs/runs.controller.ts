@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   CancelRunRequest,
+  IdPath,
   CreateRunRequest,
   ListRunsQuery,
   type ListRunsResponse,
@@ -8,7 +9,7 @@ import {
   type TrainingRunDetail,
 } from '@shelfcast/contracts';
 
-import { validate } from '../http/validate';
+import { parseRequest } from '@shelfcast/observability';
 import { RunsRepository, toView } from './runs.repository';
 import { RunsService } from './runs.service';
 
@@ -23,24 +24,26 @@ export class RunsController {
   @Post()
   @HttpCode(202)
   async create(@Body() body: unknown): Promise<TrainingRun> {
-    return this.service.start(validate(CreateRunRequest, body, 'body'));
+    return this.service.start(parseRequest(CreateRunRequest, body, 'body'));
   }
 
   @Get()
   async list(@Query() query: unknown): Promise<ListRunsResponse> {
-    const page = await this.runs.list(validate(ListRunsQuery, query, 'query'));
+    const page = await this.runs.list(parseRequest(ListRunsQuery, query, 'query'));
     return { items: page.items.map(toView), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
-  async get(@Param('id') id: string): Promise<TrainingRunDetail> {
+  async get(@Param() params: unknown): Promise<TrainingRunDetail> {
+    const { id } = parseRequest(IdPath, params, 'path');
     return this.runs.detail(id);
   }
 
   @Post(':id/cancel')
   @HttpCode(202)
-  async cancel(@Param('id') id: string, @Body() body: unknown): Promise<TrainingRun> {
-    const request = validate(CancelRunRequest, body ?? {}, 'body');
+  async cancel(@Param() params: unknown, @Body() body: unknown): Promise<TrainingRun> {
+    const { id } = parseRequest(IdPath, params, 'path');
+    const request = parseRequest(CancelRunRequest, body ?? {}, 'body');
     return this.service.cancel(id, request.actor, request.reason);
   }
 }

@@ -169,31 +169,30 @@ export class RunsRepository {
 
   /**
    * Cancellation: a queued run is cancelled at once; a running one is flagged for its worker.
-   * Returns what happened to each run (the run and its open children).
+   * Returns what happened to each run (the run and its open children). Two conditional updates and
+   * no read before them, so a worker starting a run meanwhile cannot make the request miss it: a
+   * run still queued at the first is cancelled (its worker's start then finds it closed), one that
+   * started (or went back to the queue for a retry) since is flagged by the second: its worker reads
+   * the flag when it starts an attempt, and by poll.
    */
   async requestCancel(ids: string[], message: string): Promise<{ cancelled: string[]; flagged: string[] }> {
-    return this.prisma.$transaction(async (tx) => {
-      const open = await tx.trainingRun.findMany({
-        where: { id: { in: ids }, status: { in: OPEN } },
-        select: { id: true, status: true },
-      });
-      const queued = open.filter((r) => r.status === 'queued').map((r) => r.id);
-      const running = open.filter((r) => r.status === 'running').map((r) => r.id);
-      if (queued.length)
-        await tx.trainingRun.updateMany({
-          where: { id: { in: queued }, status: 'queued' },
-          data: {
-            status: 'cancelled',
-            cancelRequested: true,
-            finishedAt: new Date(),
-            error: message,
-            errorKind: 'cancelled',
-          },
-        });
-      if (running.length)
-        await tx.trainingRun.updateMany({ where: { id: { in: running } }, data: { cancelRequested: true } });
-      return { cancelled: queued, flagged: running };
+    const cancelled = await this.prisma.trainingRun.updateManyAndReturn({
+      where: { id: { in: ids }, status: 'queued' },
+      data: {
+        status: 'cancelled',
+        cancelRequested: true,
+        finishedAt: new Date(),
+        error: message,
+        errorKind: 'cancelled',
+      },
+      select: { id: true },
     });
+    const flagged = await this.prisma.trainingRun.updateManyAndReturn({
+      where: { id: { in: ids }, status: { in: OPEN } },
+      data: { cancelRequested: true },
+      select: { id: true },
+    });
+    return { cancelled: cancelled.map((r) => r.id), flagged: flagged.map((r) => r.id) };
   }
 
   /** Of these running runs, those whose cancellation was requested. */

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ListSchedulesQuery, ScheduleRequest, type TrainingSchedule } from '@shelfcast/contracts';
+import { IdPath, ListSchedulesQuery, ScheduleRequest, type TrainingSchedule } from '@shelfcast/contracts';
 
-import { validate } from '../http/validate';
+import { parseRequest } from '@shelfcast/observability';
 import { SchedulesService } from './schedules.service';
 
 /** Repeatable retraining per model: cron schedules backed by BullMQ job schedulers. */
@@ -12,28 +12,31 @@ export class SchedulesController {
   @Post()
   @HttpCode(201)
   async create(@Body() body: unknown): Promise<TrainingSchedule> {
-    return this.schedules.create(validate(ScheduleRequest, body, 'body'));
+    return this.schedules.create(parseRequest(ScheduleRequest, body, 'body'));
   }
 
   @Get()
   async list(@Query() query: unknown): Promise<{ items: TrainingSchedule[] }> {
-    const { modelName } = validate(ListSchedulesQuery, query, 'query');
+    const { modelName } = parseRequest(ListSchedulesQuery, query, 'query');
     return { items: await this.schedules.list(modelName) };
   }
 
   @Get(':id')
-  async get(@Param('id') id: string): Promise<TrainingSchedule> {
+  async get(@Param() params: unknown): Promise<TrainingSchedule> {
+    const { id } = parseRequest(IdPath, params, 'path');
     return this.schedules.get(id);
   }
 
   @Put(':id')
-  async replace(@Param('id') id: string, @Body() body: unknown): Promise<TrainingSchedule> {
-    return this.schedules.replace(id, validate(ScheduleRequest, body, 'body'));
+  async replace(@Param() params: unknown, @Body() body: unknown): Promise<TrainingSchedule> {
+    const { id } = parseRequest(IdPath, params, 'path');
+    return this.schedules.replace(id, parseRequest(ScheduleRequest, body, 'body'));
   }
 
   @Delete(':id')
   @HttpCode(204)
-  async remove(@Param('id') id: string): Promise<void> {
+  async remove(@Param() params: unknown): Promise<void> {
+    const { id } = parseRequest(IdPath, params, 'path');
     await this.schedules.remove(id);
   }
 }

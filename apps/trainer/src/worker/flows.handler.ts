@@ -136,7 +136,8 @@ export class FlowHandler {
     const { runId, scope } = attempt;
     if (attempt.row.stage !== WAITING_STAGES['retrain-all']) {
       scope.progress('plan', 0);
-      const cutoff = data.trainingWindow?.to ?? new Date().toISOString().slice(0, 10);
+      // The plan is fixed by the run's first start, so that a takeover plans the same parts.
+      const cutoff = data.trainingWindow?.to ?? (attempt.row.startedAt ?? new Date()).toISOString().slice(0, 10);
       const selected = selectSeries(await loadSeriesCatalog(this.pool, cutoff, null), data.seriesFilter);
       if (selected.length === 0)
         throw new PermanentRunError('the series filter selects no series in the feature store');
@@ -216,7 +217,9 @@ export class FlowHandler {
     result?: Record<string, unknown>,
   ): Promise<void> {
     const { job, runId, scope } = attempt;
-    scope.progress(stage, 0);
+    // The waiting stage is recorded only once every child is in the queue: a worker that takes this
+    // run over after a crash half-way through adds them again (same ids: BullMQ keeps one of each).
+    scope.progress('plan', 0.5);
     const rows: NewRun[] = children.map((c) => ({
       id: c.data.runId,
       kind,

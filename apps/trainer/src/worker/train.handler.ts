@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PRODUCTION_ALIAS, type BacktestMetrics } from '@shelfcast/contracts';
+import { abortablePool } from '@shelfcast/db';
 import type { FeatureStoreSettings } from '@shelfcast/feature-store';
 import type { BacktestJobData, TrainJobData, TuneTrialJobData } from '@shelfcast/queue';
 import type { RegistryClient } from '@shelfcast/registry-client';
@@ -7,7 +8,8 @@ import type { Pool } from 'pg';
 
 import { runBacktestOnly, runTrainingPipeline, type PipelineContext, type PipelineResult } from '../pipeline';
 import { RunsRepository, type RunOutcome } from '../runs/runs.repository';
-import { CODE_VERSION, FEATURE_POOL, FEATURE_SETTINGS, REGISTRY_CLIENT } from '../tokens';
+import type { TrainerConfig } from '../config';
+import { CODE_VERSION, FEATURE_POOL, FEATURE_SETTINGS, REGISTRY_CLIENT, TRAINER_CONFIG } from '../tokens';
 import { PermanentRunError } from './errors';
 import type { RunScope } from './run-scope';
 
@@ -32,18 +34,21 @@ export class TrainHandler {
     @Inject(FEATURE_SETTINGS) private readonly settings: FeatureStoreSettings,
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
     @Inject(CODE_VERSION) private readonly codeVersion: string,
+    @Inject(TRAINER_CONFIG) private readonly config: TrainerConfig,
   ) {}
 
   pipelineContext(attempt: Attempt): PipelineContext {
     const { scope } = attempt;
     return {
-      pool: this.pool,
+      // A cancel or a timeout also ends the run's statements in PostgreSQL (a long aggregate, a lock wait).
+      pool: abortablePool(this.pool, scope.signal),
       settings: this.settings,
       signal: scope.signal,
       progress: (stage, fraction) => scope.progress(stage, fraction),
       log: (message, fields) => scope.log(message, fields),
       codeVersion: this.codeVersion,
       knownAt: attempt.startedAt,
+      maxDatasetRows: this.config.TRAINER_MAX_DATASET_ROWS,
     };
   }
 
@@ -122,7 +127,7 @@ export class TrainHandler {
     );
     scope.signal.throwIfAborted();
     scope.progress('register', 0);
-    await this.registry.addEvaluation(data.modelName, version.version, metrics);
+    await this.registry.addEvaluation(data.modelName, version.version, { ...metrics, runId });
     scope.progress('register', 1);
     return {
       status: 'succeeded',

@@ -245,6 +245,8 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
   ): Promise<Error> {
     const runId = job.id as string;
     const reason = scope.abortReason;
+    // The stage the run was in (timings() below closes it).
+    const stage = scope.currentStage ?? 'start';
     const stageMs = scope.timings();
     try {
       if (reason === 'shutdown') {
@@ -256,10 +258,7 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
       }
       if (reason) {
         const status = reason === 'cancelled' ? 'cancelled' : 'failed';
-        const message =
-          reason === 'cancelled'
-            ? `cancelled during ${scope.currentStage ?? 'start'}`
-            : `timed out during ${scope.currentStage ?? 'start'}`;
+        const message = reason === 'cancelled' ? `cancelled during ${stage}` : `timed out during ${stage}`;
         scope.log(message, {}, reason === 'cancelled' ? 'warn' : 'error');
         await scope.flush();
         await this.runs.finish(runId, { status, error: message, errorKind: reason, stageMs });

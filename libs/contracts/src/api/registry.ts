@@ -302,12 +302,16 @@ export const AuditPage = z.object({ items: z.array(AuditEntry), nextCursor: z.st
 export type AuditPage = z.infer<typeof AuditPage>;
 
 /** POST /v1/models/{name}/versions/{version}/evaluations: a backtest of an existing version on other windows. */
-export const EvaluationRequest = BacktestMetrics;
+export const EvaluationRequest = BacktestMetrics.extend({
+  /** The training run that scored it: a retry of the run appends nothing more (idempotent by run id). */
+  runId: z.string().min(1).max(128).optional(),
+});
 export type EvaluationRequest = z.infer<typeof EvaluationRequest>;
 export const Evaluation = z.object({
   id: z.string(),
   name: ModelName,
   version: VersionNumber,
+  runId: z.string().optional(),
   windows: BacktestWindows,
   model: MetricValues,
   seasonalNaive: MetricValues,

@@ -55,7 +55,7 @@ export const TrainSpec = z.strictObject({
   backtest: z
     .strictObject({ windows: z.number().int().min(1).max(52), step: z.number().int().min(1) })
     .default({ windows: 3, step: 7 }),
-  requestedBy: z.string().min(1).default('system'),
+  requestedBy: z.string().min(1).max(128).default('system'),
   /** Longest the run may take once started, seconds (default: the trainer's TRAINER_RUN_TIMEOUT_MS). */
   timeoutSeconds: z
     .number()
@@ -301,3 +301,7 @@ export type TrainingSchedule = z.infer<typeof TrainingSchedule>;
 
 export const ListSchedulesQuery = z.strictObject({ modelName: z.string().min(1).optional() });
 export const ListSchedulesResponse = z.object({ items: z.array(TrainingSchedule) });
+
+/** Path parameters: a run's or a schedule's id. */
+export const IdPath = z.strictObject({ id: z.string().min(1).max(128) });
+export type IdPath = z.infer<typeof IdPath>;

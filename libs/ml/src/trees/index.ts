@@ -13,6 +13,7 @@ export type {
   Tree,
 } from './types';
 export { trainGbdt, resolveParams, type ResolvedParams } from './train';
+export { trainGbdtInThread, type ThreadFitOptions } from './train-in-thread';
 export { GbdtModel, type GbdtModelInit, type RecordedParams } from './model';
 export { createLoss, weightedQuantile, type Link, type Loss } from './losses';
 export { treeShap, treeExpectedValue, type ShapResult } from './shap';
