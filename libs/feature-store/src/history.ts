@@ -56,6 +56,7 @@ interface PlanRow {
   source: string;
   id: string;
   event_ms: string;
+  known_day: number;
   data: Record<string, unknown>;
 }
 
@@ -65,6 +66,170 @@ export interface SeriesContext {
   promotions: PromotionSpan[];
   product?: SeriesHistory['product'];
   store?: SeriesHistory['store'];
+}
+
+/** A record with the business day from which it is known, and its order among records of its kind. */
+interface Known<T> {
+  day: number;
+  order: string;
+  value: T;
+}
+
+/**
+ * The raw context records of some series known in a scope: every price change and promotion
+ * schedule, every product and store record, each with the business day it became known. Cut back
+ * to any cutoff up to the scope's by `contextsAt`, without asking PostgreSQL again.
+ */
+export interface ContextRecords {
+  prices: Map<string, Array<Known<PricePoint>>>;
+  promotions: Map<string, Array<Known<{ id: string; span: PromotionSpan }>>>;
+  products: Map<string, Array<Known<NonNullable<SeriesHistory['product']>>>>;
+  stores: Map<string, Array<Known<NonNullable<SeriesHistory['store']>>>>;
+}
+
+const orderOf = (eventMs: string, source: string, id: string): string => `${eventMs.padStart(16, '0')}|${source}|${id}`;
+
+function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Reads the context records of these series known in `scope` (three indexed queries). */
+export async function loadContextRecords(
+  db: Db,
+  refs: readonly SeriesRef[],
+  scope: KnowledgeScope,
+): Promise<ContextRecords> {
+  const out: ContextRecords = { prices: new Map(), promotions: new Map(), products: new Map(), stores: new Map() };
+  if (refs.length === 0) return out;
+  const stores = refs.map((r) => r.storeId);
+  const skus = refs.map((r) => r.sku);
+  const known = scope.knownAt ? scope.knownAt.toISOString() : null;
+  const columns = `(extract(epoch FROM event_time) * 1000)::bigint::text AS event_ms, business_date - ${EPOCH} AS known_day`;
+  const [plans, products, storeRows] = await queries(db, [
+    () =>
+      db.query<PlanRow>(
+        `SELECT e.store_id, e.sku, e.type, e.source, e.id, (extract(epoch FROM e.event_time) * 1000)::bigint::text AS event_ms,
+                e.business_date - ${EPOCH} AS known_day, e.data
+       FROM retail_events e
+       JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS k(store_id, sku) ON e.store_id = k.store_id AND e.sku = k.sku
+       WHERE e.type IN ('${EVENT_TYPES.price}', '${EVENT_TYPES.promotion}')
+         AND e.business_date <= $3::date AND ($4::timestamptz IS NULL OR e.arrived_at <= $4::timestamptz)`,
+        [stores, skus, scope.cutoff, known],
+      ),
+    () =>
+      db.query<Omit<PlanRow, 'store_id' | 'type'>>(
+        `SELECT sku, source, id, ${columns}, data FROM retail_events
+       WHERE type = '${EVENT_TYPES.product}' AND sku = ANY($1::text[])
+         AND business_date <= $2::date AND ($3::timestamptz IS NULL OR arrived_at <= $3::timestamptz)`,
+        [[...new Set(skus)], scope.cutoff, known],
+      ),
+    () =>
+      db.query<Omit<PlanRow, 'sku' | 'type'>>(
+        `SELECT store_id, source, id, ${columns}, data FROM retail_events
+       WHERE type = '${EVENT_TYPES.store}' AND store_id = ANY($1::text[]) AND sku IS NULL
+         AND business_date <= $2::date AND ($3::timestamptz IS NULL OR arrived_at <= $3::timestamptz)`,
+        [[...new Set(stores)], scope.cutoff, known],
+      ),
+  ]);
+  for (const row of plans.rows) {
+    const key = `${row.store_id}|${row.sku}`;
+    const order = orderOf(row.event_ms, row.source, row.id);
+    if (row.type === EVENT_TYPES.price) {
+      const d = row.data as { price: string; regularPrice?: string; effectiveFrom: string };
+      pushTo(out.prices, key, {
+        day: row.known_day,
+        order,
+        value: {
+          day: dayOf(d.effectiveFrom.slice(0, 10)),
+          price: Number(d.price),
+          regularPrice: d.regularPrice === undefined ? null : Number(d.regularPrice),
+          order,
+        },
+      });
+    } else {
+      const d = row.data as { promotionId: string; startDate: string; endDate: string };
+      pushTo(out.promotions, key, {
+        day: row.known_day,
+        order,
+        value: { id: d.promotionId, span: { first: dayOf(d.startDate), last: dayOf(d.endDate) } },
+      });
+    }
+  }
+  for (const r of products.rows) {
+    const p = r.data;
+    pushTo(out.products, r.sku, {
+      day: r.known_day,
+      order: orderOf(r.event_ms, r.source, r.id),
+      value: {
+        category: String(p.category),
+        department: String(p.department),
+        launchDay: typeof p.launchDate === 'string' ? dayOf(p.launchDate) : null,
+      },
+    });
+  }
+  for (const r of storeRows.rows) {
+    const s = r.data;
+    pushTo(out.stores, r.store_id, {
+      day: r.known_day,
+      order: orderOf(r.event_ms, r.source, r.id),
+      value: { region: String(s.region), sizeSqft: typeof s.sizeSqft === 'number' ? s.sizeSqft : null },
+    });
+  }
+  return out;
+}
+
+/** The latest record (by order) known by `cutoff`. */
+function latestBy<T>(list: ReadonlyArray<Known<T>> | undefined, cutoff: number): T | undefined {
+  let best: Known<T> | undefined;
+  if (list) for (const r of list) if (r.day <= cutoff && (!best || r.order > best.order)) best = r;
+  return best?.value;
+}
+
+/**
+ * The contexts of these series at a cutoff day (on or before the records' scope): prices effective
+ * from `fromDay` on, plus the last one before; the latest schedule of each promotion id; the latest
+ * product and store records — each among the records known by then.
+ */
+export function contextsAt(
+  records: ContextRecords,
+  refs: readonly SeriesRef[],
+  cutoff: number,
+  fromDay: number,
+): Map<string, SeriesContext> {
+  const out = new Map<string, SeriesContext>();
+  for (const r of refs) {
+    const key = refKey(r);
+    const product = latestBy(records.products.get(r.sku), cutoff);
+    const store = latestBy(records.stores.get(r.storeId), cutoff);
+    const ctx: SeriesContext = {
+      prices: [],
+      promotions: [],
+      ...(product ? { product } : {}),
+      ...(store ? { store } : {}),
+    };
+    const prices = records.prices.get(key);
+    if (prices) {
+      const list = prices.filter((p) => p.day <= cutoff).map((p) => p.value);
+      list.sort((a, b) => a.day - b.day || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+      let firstInWindow = list.findIndex((p) => p.day >= fromDay);
+      if (firstInWindow < 0) firstInWindow = list.length;
+      ctx.prices = list.slice(Math.max(0, firstInWindow - 1));
+    }
+    const promotions = records.promotions.get(key);
+    if (promotions) {
+      const byId = new Map<string, Known<{ id: string; span: PromotionSpan }>>();
+      for (const p of promotions) {
+        if (p.day > cutoff) continue;
+        const prev = byId.get(p.value.id);
+        if (!prev || prev.order < p.order) byId.set(p.value.id, p);
+      }
+      ctx.promotions = [...byId.values()].map((v) => v.value.span).sort((a, b) => a.first - b.first);
+    }
+    out.set(key, ctx);
+  }
+  return out;
 }
 
 /**
@@ -77,99 +242,8 @@ export async function loadContexts(
   scope: KnowledgeScope,
   fromDay: number,
 ): Promise<Map<string, SeriesContext>> {
-  const out = new Map<string, SeriesContext>();
-  if (refs.length === 0) return out;
-  const stores = refs.map((r) => r.storeId);
-  const skus = refs.map((r) => r.sku);
-  const known = scope.knownAt ? scope.knownAt.toISOString() : null;
-  const [plans, products, storeRows] = await queries(db, [
-    () =>
-      db.query<PlanRow>(
-        `SELECT e.store_id, e.sku, e.type, e.source, e.id, (extract(epoch FROM e.event_time) * 1000)::bigint::text AS event_ms, e.data
-       FROM retail_events e
-       JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS k(store_id, sku) ON e.store_id = k.store_id AND e.sku = k.sku
-       WHERE e.type IN ('${EVENT_TYPES.price}', '${EVENT_TYPES.promotion}')
-         AND e.business_date <= $3::date AND ($4::timestamptz IS NULL OR e.arrived_at <= $4::timestamptz)`,
-        [stores, skus, scope.cutoff, known],
-      ),
-    () =>
-      db.query<{ sku: string; data: Record<string, unknown> }>(
-        `SELECT DISTINCT ON (sku) sku, data FROM retail_events
-       WHERE type = '${EVENT_TYPES.product}' AND sku = ANY($1::text[])
-         AND business_date <= $2::date AND ($3::timestamptz IS NULL OR arrived_at <= $3::timestamptz)
-       ORDER BY sku, event_time DESC, source DESC, id DESC`,
-        [[...new Set(skus)], scope.cutoff, known],
-      ),
-    () =>
-      db.query<{ store_id: string; data: Record<string, unknown> }>(
-        `SELECT DISTINCT ON (store_id) store_id, data FROM retail_events
-       WHERE type = '${EVENT_TYPES.store}' AND store_id = ANY($1::text[]) AND sku IS NULL
-         AND business_date <= $2::date AND ($3::timestamptz IS NULL OR arrived_at <= $3::timestamptz)
-       ORDER BY store_id, event_time DESC, source DESC, id DESC`,
-        [[...new Set(stores)], scope.cutoff, known],
-      ),
-  ]);
-  const productBySku = new Map(products.rows.map((r) => [r.sku, r.data]));
-  const storeById = new Map(storeRows.rows.map((r) => [r.store_id, r.data]));
-  for (const r of refs) {
-    const p = productBySku.get(r.sku);
-    const s = storeById.get(r.storeId);
-    out.set(refKey(r), {
-      prices: [],
-      promotions: [],
-      ...(p
-        ? {
-            product: {
-              category: String(p.category),
-              department: String(p.department),
-              launchDay: typeof p.launchDate === 'string' ? dayOf(p.launchDate) : null,
-            },
-          }
-        : {}),
-      ...(s
-        ? { store: { region: String(s.region), sizeSqft: typeof s.sizeSqft === 'number' ? s.sizeSqft : null } }
-        : {}),
-    });
-  }
-  // Per series: all price changes, then keep the window's and the last one before it; the latest
-  // schedule of each promotion id.
-  const allPrices = new Map<string, PricePoint[]>();
-  const promos = new Map<string, Map<string, { order: string; span: PromotionSpan }>>();
-  for (const row of plans.rows) {
-    const key = `${row.store_id}|${row.sku}`;
-    const order = `${row.event_ms.padStart(16, '0')}|${row.source}|${row.id}`;
-    if (row.type === EVENT_TYPES.price) {
-      const d = row.data as { price: string; regularPrice?: string; effectiveFrom: string };
-      const list = allPrices.get(key) ?? [];
-      list.push({
-        day: dayOf(d.effectiveFrom.slice(0, 10)),
-        price: Number(d.price),
-        regularPrice: d.regularPrice === undefined ? null : Number(d.regularPrice),
-        order,
-      });
-      allPrices.set(key, list);
-    } else {
-      const d = row.data as { promotionId: string; startDate: string; endDate: string };
-      const byId = promos.get(key) ?? new Map<string, { order: string; span: PromotionSpan }>();
-      const prev = byId.get(d.promotionId);
-      if (!prev || prev.order < order)
-        byId.set(d.promotionId, { order, span: { first: dayOf(d.startDate), last: dayOf(d.endDate) } });
-      promos.set(key, byId);
-    }
-  }
-  for (const [key, list] of allPrices) {
-    const ctx = out.get(key);
-    if (!ctx) continue;
-    list.sort((a, b) => a.day - b.day || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-    let firstInWindow = list.findIndex((p) => p.day >= fromDay);
-    if (firstInWindow < 0) firstInWindow = list.length;
-    ctx.prices = list.slice(Math.max(0, firstInWindow - 1));
-  }
-  for (const [key, byId] of promos) {
-    const ctx = out.get(key);
-    if (ctx) ctx.promotions = [...byId.values()].map((v) => v.span).sort((a, b) => a.first - b.first);
-  }
-  return out;
+  if (refs.length === 0) return new Map();
+  return contextsAt(await loadContextRecords(db, refs, scope), refs, dayOf(scope.cutoff), fromDay);
 }
 
 /** A series' daily aggregates in the window, one comma-separated list per column (row order, aligned). */
@@ -259,7 +333,10 @@ export async function loadOnlineHistories(
 interface RawDayRow {
   store_id: string;
   sku: string;
-  day: number;
+  /** Aggregates only: the series' first day. */
+  first_day?: number;
+  /** Null for a series with no day in the window (aggregates only). */
+  day: number | null;
   units: number;
   net_sales: number;
   on_hand_min: number | null;
@@ -274,14 +351,26 @@ export interface OfflineReadOptions {
   onlySeries?: readonly SeriesRef[];
   /** Stops the read, cancelling a statement in progress in PostgreSQL; the read rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * 'auto' (default): the daily aggregates when they hold exactly the events known in the scope
+   * (nothing dated by the cutoff arrived after its bound), else the raw events; 'events': always
+   * the raw events.
+   */
+  source?: 'auto' | 'events';
+  /** Told which source the read uses. */
+  onSource?: (source: OfflineSource) => void;
 }
+
+/** Where an offline read takes its daily measures from. */
+export type OfflineSource = 'aggregates' | 'events';
 
 /** A series' daily measures as read offline, before prices, promotions and master data are attached. */
 export type SeriesDays = Omit<SeriesHistory, 'prices' | 'promotions' | 'product' | 'store'>;
 
 /**
- * Offline: every series' daily measures summed from the raw events known in `scope`, streamed in
- * series order through a server-side cursor (memory holds one fetch and one chunk of series).
+ * Offline: every series' daily measures summed from the raw events known in `scope` (or read from
+ * the daily aggregates when they hold exactly those events), streamed in series order through a
+ * server-side cursor (memory holds one fetch and one chunk of series).
  * Yields chunks of up to `chunkSeries` series with days from `fromDay` on (sorted ascending);
  * `onlySeries` restricts to some series. The days alone: `historiesAt` attaches the rest, at
  * `scope` or at any earlier cutoff under the same arrival bound, so one read can serve many cutoffs.
@@ -307,29 +396,68 @@ export async function* streamOfflineDays(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // The read sorts a whole history in PostgreSQL: in memory rather than in temporary files.
+    await client.query(`SET LOCAL work_mem = '64MB'`);
     const only = options.onlySeries;
-    const params: unknown[] = [scope.cutoff, scope.knownAt ? scope.knownAt.toISOString() : null];
+    const known = scope.knownAt ? scope.knownAt.toISOString() : null;
+    // The aggregates hold every event that has arrived: they are the events known in `scope` when
+    // nothing dated by the cutoff arrived after its bound (asked of the arrival-time index, in this
+    // snapshot, which is also the aggregates').
+    let source: OfflineSource = 'events';
+    if (options.source !== 'events' && known === null) source = 'aggregates';
+    else if (options.source !== 'events') {
+      // Through the arrival-time index: the planner would scan the table in the hope of an early
+      // match, and when nothing arrived since (the usual answer) it reads every row.
+      await client.query('SET LOCAL enable_seqscan = off');
+      const { rows } = await client.query<{ complete: boolean }>(
+        `SELECT NOT EXISTS (
+           SELECT 1 FROM retail_events
+            WHERE arrived_at > $2::timestamptz AND business_date <= $1::date
+              AND type IN ('${EVENT_TYPES.sale}', '${EVENT_TYPES.inventory}')) AS complete`,
+        [scope.cutoff, known],
+      );
+      await client.query('SET LOCAL enable_seqscan = on');
+      if (rows[0].complete) source = 'aggregates';
+    }
+    options.onSource?.(source);
+    const params: unknown[] = [scope.cutoff];
     let filter = '';
     if (only) {
       params.push(
         only.map((r) => r.storeId),
         only.map((r) => r.sku),
       );
-      filter = `AND (store_id, sku) IN (SELECT * FROM unnest($3::text[], $4::text[]))`;
+      filter = `AND (s.store_id, s.sku) IN (SELECT * FROM unnest($${params.length - 1}::text[], $${params.length}::text[]))`;
     }
-    await client.query(
-      `DECLARE offline_days NO SCROLL CURSOR FOR
-       SELECT store_id, sku, business_date - ${EPOCH} AS day,
-              coalesce(sum(quantity) FILTER (WHERE type = '${EVENT_TYPES.sale}'), 0)::float8 AS units,
-              coalesce(sum(amount) FILTER (WHERE type = '${EVENT_TYPES.sale}'), 0)::float8 AS net_sales,
-              min(quantity) FILTER (WHERE type = '${EVENT_TYPES.inventory}')::int AS on_hand_min
-       FROM retail_events
-       WHERE type IN ('${EVENT_TYPES.sale}', '${EVENT_TYPES.inventory}')
-         AND business_date <= $1::date AND ($2::timestamptz IS NULL OR arrived_at <= $2::timestamptz) ${filter}
-       GROUP BY store_id, sku, business_date
-       ORDER BY store_id COLLATE "C", sku COLLATE "C", business_date`,
-      params,
-    );
+    if (source === 'aggregates') {
+      params.push(fromDay);
+      await client.query(
+        `DECLARE offline_days NO SCROLL CURSOR FOR
+         SELECT s.store_id, s.sku, s.first_day - ${EPOCH} AS first_day, d.day - ${EPOCH} AS day,
+                d.units::float8 AS units, d.net_sales::float8 AS net_sales, d.on_hand_min
+         FROM series s
+         LEFT JOIN series_daily d ON d.store_id = s.store_id AND d.sku = s.sku
+           AND d.day >= ${EPOCH} + $${params.length}::int AND d.day <= $1::date
+         WHERE s.first_day <= $1::date ${filter}
+         ORDER BY s.store_id COLLATE "C", s.sku COLLATE "C", d.day`,
+        params,
+      );
+    } else {
+      params.push(known);
+      await client.query(
+        `DECLARE offline_days NO SCROLL CURSOR FOR
+         SELECT store_id, sku, business_date - ${EPOCH} AS day,
+                coalesce(sum(quantity) FILTER (WHERE type = '${EVENT_TYPES.sale}'), 0)::float8 AS units,
+                coalesce(sum(amount) FILTER (WHERE type = '${EVENT_TYPES.sale}'), 0)::float8 AS net_sales,
+                min(quantity) FILTER (WHERE type = '${EVENT_TYPES.inventory}')::int AS on_hand_min
+         FROM retail_events s
+         WHERE type IN ('${EVENT_TYPES.sale}', '${EVENT_TYPES.inventory}')
+           AND business_date <= $1::date AND ($${params.length}::timestamptz IS NULL OR arrived_at <= $${params.length}::timestamptz) ${filter}
+         GROUP BY store_id, sku, business_date
+         ORDER BY store_id COLLATE "C", sku COLLATE "C", business_date`,
+        params,
+      );
+    }
     let chunk: SeriesDays[] = [];
     let current: SeriesDays | null = null;
     for (;;) {
@@ -342,9 +470,10 @@ export async function* streamOfflineDays(
             yield chunk;
             chunk = [];
           }
-          current = { storeId: r.store_id, sku: r.sku, firstDay: r.day, days: [] };
+          current = { storeId: r.store_id, sku: r.sku, firstDay: r.first_day ?? (r.day as number), days: [] };
         }
-        if (r.day >= fromDay)
+        // A series with no day in the window comes from the aggregates as one row without a day.
+        if (r.day !== null && r.day >= fromDay)
           current.days.push({ day: r.day, units: r.units, netSales: r.net_sales, onHandMin: r.on_hand_min });
       }
       if (rows.length < fetchRows) break;
@@ -384,14 +513,16 @@ function firstAtOrAfter(days: readonly DailyMeasures[], day: number): number {
 /**
  * Histories of some series as known in `scope`, from days read by `streamOfflineDays` at the same
  * arrival bound and a cutoff on or after `scope.cutoff`: days from `fromDay` through the cutoff, the
- * series that had begun by then, and their prices, promotions and master data as known in `scope`.
- * Exactly what `streamOfflineHistories` would read at `scope`.
+ * series that had begun by then, and their prices, promotions and master data as known in `scope`
+ * (from `records` when given: the series' context records loaded at the read's scope, so that many
+ * cutoffs cost one set of queries). Exactly what `streamOfflineHistories` would read at `scope`.
  */
 export async function historiesAt(
   db: Db,
   series: readonly SeriesDays[],
   scope: KnowledgeScope,
   fromDay: number,
+  records?: ContextRecords,
 ): Promise<SeriesHistory[]> {
   const cutoff = dayOf(scope.cutoff);
   const known: SeriesDays[] = [];
@@ -408,7 +539,9 @@ export async function historiesAt(
     });
   }
   if (known.length === 0) return [];
-  const contexts = await loadContexts(db, known, scope, fromDay);
+  const contexts = records
+    ? contextsAt(records, known, cutoff, fromDay)
+    : await loadContexts(db, known, scope, fromDay);
   return known.map((h) => ({ ...h, ...(contexts.get(refKey(h)) ?? { prices: [], promotions: [] }) }));
 }
 

@@ -13,14 +13,18 @@ export {
   type WriteResult,
 } from './writer';
 export {
+  contextsAt,
   historiesAt,
+  loadContextRecords,
   loadContexts,
   loadOnlineHistories,
   refKey,
   streamOfflineDays,
   streamOfflineHistories,
+  type ContextRecords,
   type KnowledgeScope,
   type OfflineReadOptions,
+  type OfflineSource,
   type SeriesContext,
   type SeriesDays,
   type SeriesRef,

@@ -19,7 +19,14 @@ import {
 } from '@shelfcast/features-core';
 import type { Pool } from 'pg';
 
-import { historiesAt, loadOnlineHistories, streamOfflineDays, type KnowledgeScope, type SeriesRef } from './history';
+import {
+  historiesAt,
+  loadContextRecords,
+  loadOnlineHistories,
+  streamOfflineDays,
+  type KnowledgeScope,
+  type SeriesRef,
+} from './history';
 import { readWatermark } from './refresh';
 import { asOfDate, computeVectors } from './vectors';
 
@@ -162,8 +169,9 @@ export async function* buildTrainingSet(pool: Pool, options: TrainingSetOptions)
       chunkSeries: options.chunkSeries,
       onlySeries: options.onlySeries,
     })) {
+      const records = await loadContextRecords(pool, days, last.scope);
       for (const p of group) {
-        const histories = await historiesAt(pool, days, p.scope, p.fromDay);
+        const histories = await historiesAt(pool, days, p.scope, p.fromDay, records);
         if (histories.length === 0) continue;
         const chunk = trainingChunk(fs, histories, p.cutoff, p.anchor, horizon, measure);
         if (options.labels !== false) await attachLabels(pool, fs, chunk, measure, lastKnownDay);

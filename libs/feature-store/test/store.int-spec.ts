@@ -11,6 +11,7 @@ import {
   businessDate,
   countDirty,
   historiesAt,
+  loadContextRecords,
   loadOnlineHistories,
   OnlineRefresher,
   OnlineStore,
@@ -20,6 +21,8 @@ import {
   streamOfflineHistories,
   writeEvents,
   type ArrivedEvent,
+  type KnowledgeScope,
+  type OfflineSource,
   type SeriesDays,
   type TrainingChunk,
 } from '../src';
@@ -328,6 +331,7 @@ describe('feature store on PostgreSQL and Redis', () => {
     const fromDay = dayOf('2023-12-01');
     const read: SeriesDays[] = [];
     for await (const chunk of streamOfflineDays(pool, latest, fromDay, { chunkSeries: 17 })) read.push(...chunk);
+    const records = await loadContextRecords(pool, read, latest);
     for (const [cutoff, windowStart] of [
       ['2024-01-20', '2024-01-01'],
       ['2024-02-14', '2024-01-25'],
@@ -340,6 +344,8 @@ describe('feature store on PostgreSQL and Redis', () => {
       const cut = await historiesAt(pool, read, scope, dayOf(windowStart));
       expect(direct.length).toBeGreaterThan(0);
       expect(cut).toEqual(direct);
+      // The same from context records loaded once at the latest cutoff (no query per cutoff).
+      expect(await historiesAt(pool, read, scope, dayOf(windowStart), records)).toEqual(direct);
       if (cutoff === '2024-01-20') {
         // Series of products launched later are not there yet.
         const skus = new Set(cut.map((h) => h.sku));
@@ -365,6 +371,71 @@ describe('feature store on PostgreSQL and Redis', () => {
     }
   }, 120_000);
 
+  it('reads the daily aggregates when they hold exactly the events known, the raw events otherwise, with the same result', async () => {
+    const sim = simulateRetail({
+      stores: 2,
+      skus: 20,
+      days: 80,
+      seed: 17,
+      returnRate: 0.05,
+      inventory: { snapshots: 'on-change' },
+    });
+    // Every 6th event arrives 12 days late.
+    const all: ArrivedEvent[] = [...sim.events()].map((event, i) => ({
+      event,
+      arrivedAt: Date.parse(event.time) + (i % 6 === 0 ? 12 * 86_400_000 : 3_600_000),
+    }));
+    await writeInBatches(pool, all, 3000);
+    const lastArrival = Math.max(...all.map((e) => e.arrivedAt));
+    const read = async (scope: KnowledgeScope, from: number, source: 'auto' | 'events') => {
+      const out: SeriesDays[] = [];
+      let used: OfflineSource | undefined;
+      for await (const chunk of streamOfflineDays(pool, scope, from, {
+        source,
+        chunkSeries: 7,
+        onSource: (s) => (used = s),
+      }))
+        out.push(...chunk);
+      return { out, used };
+    };
+    const cases: Array<[KnowledgeScope, OfflineSource]> = [
+      [{ cutoff: '2024-03-20', knownAt: null }, 'aggregates'],
+      [{ cutoff: '2024-02-10', knownAt: new Date(lastArrival + 1000) }, 'aggregates'],
+      // Events dated by the cutoff arrived after the bound: only the raw events can leave them out.
+      [{ cutoff: '2024-02-10', knownAt: new Date('2024-02-05T00:00:00Z') }, 'events'],
+    ];
+    for (const [scope, expected] of cases) {
+      for (const from of [dayOf('2023-12-01'), dayOf('2024-02-01')]) {
+        const auto = await read(scope, from, 'auto');
+        const events = await read(scope, from, 'events');
+        expect(auto.used).toBe(expected);
+        expect(events.used).toBe('events');
+        expect(auto.out.length).toBeGreaterThan(0);
+        expect(auto.out).toEqual(events.out);
+      }
+    }
+    // An event dated by the cutoff arriving later sends a read at the earlier bound back to the raw events.
+    const bound = new Date(lastArrival + 1000);
+    const first = all.find((e) => e.event.type === 'shelfcast.sale.recorded.v1')?.event as RetailEvent & {
+      data: { storeId: string; sku: string };
+    };
+    const late = sale('late-1', '2024-01-15T10:00:00Z', 3, '2.50', {
+      storeId: first.data.storeId,
+      sku: first.data.sku,
+    });
+    await writeEvents(pool, [{ event: late, arrivedAt: lastArrival + 60_000 }]);
+    const after = await read({ cutoff: '2024-02-10', knownAt: bound }, dayOf('2024-01-01'), 'auto');
+    const raw = await read({ cutoff: '2024-02-10', knownAt: bound }, dayOf('2024-01-01'), 'events');
+    expect(after.used).toBe('events');
+    expect(after.out).toEqual(raw.out);
+    // The late sale is not in that read; a read that knows everything has it.
+    const key = (d: SeriesDays) => d.storeId === first.data.storeId && d.sku === first.data.sku;
+    const unitsOn = (days: SeriesDays[] | undefined, day: number) =>
+      days?.find(key)?.days.find((d) => d.day === day)?.units ?? 0;
+    const latest = await read({ cutoff: '2024-02-10', knownAt: null }, dayOf('2024-01-01'), 'auto');
+    expect(unitsOn(latest.out, dayOf('2024-01-15')) - unitsOn(after.out, dayOf('2024-01-15'))).toBe(3);
+  }, 120_000);
+
   it('stops an offline read on abort, cancelling the statement PostgreSQL is running', async () => {
     await writeInBatches(pool, arrived([...simulateRetail({ stores: 1, skus: 3, days: 10, seed: 2 }).events()]), 5000);
     // A transaction holding an exclusive lock on the events keeps the read's statement waiting.
@@ -376,6 +447,7 @@ describe('feature store on PostgreSQL and Redis', () => {
       const read = (async () => {
         for await (const chunk of streamOfflineDays(pool, { cutoff: '2024-12-31', knownAt: null }, 0, {
           signal: controller.signal,
+          source: 'events',
         }))
           void chunk;
       })();

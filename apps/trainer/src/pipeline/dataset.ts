@@ -15,9 +15,11 @@ import {
   asOfDate,
   historiesAt,
   knowledgeScope,
+  loadContextRecords,
   refKey,
   streamOfflineDays,
   trainingChunk,
+  type OfflineSource,
   type SeriesDays,
   type SeriesRef,
   type TrainingChunk,
@@ -155,6 +157,8 @@ export interface Dataset {
   contentHash: string;
   /** Actuals of the selected series through `anchors.lastTarget` (labels and backtest actuals). */
   actuals: Map<string, SeriesActuals>;
+  /** Where the daily measures came from (see streamOfflineDays). */
+  source: OfflineSource | null;
 }
 
 export interface DatasetOptions {
@@ -236,10 +240,12 @@ export async function loadDataset(o: DatasetOptions): Promise<Dataset> {
   };
 
   let done = 0;
+  let source: OfflineSource | null = null;
   const reads = streamOfflineDays(o.pool, endScope, fromDay, {
     chunkSeries: o.chunkSeries ?? 500,
     onlySeries: o.series,
     signal: o.signal,
+    onSource: (s) => (source = s),
   });
   // A cancellation interrupts the read's statement in PostgreSQL: it surfaces as PipelineCancelled.
   const cancellable = async function* (): AsyncGenerator<SeriesDays[]> {
@@ -253,7 +259,9 @@ export async function loadDataset(o: DatasetOptions): Promise<Dataset> {
   for await (const read of cancellable()) {
     await checkpoint(o.signal, 'dataset');
     const days = read.filter((d) => o.selected.has(refKey(d)));
-    for (const h of await historiesAt(o.pool, days, endScope, actualsFrom)) {
+    // Prices, promotions and master data once per chunk, cut back to each anchor in memory.
+    const records = await loadContextRecords(o.pool, days, endScope);
+    for (const h of await historiesAt(o.pool, days, endScope, actualsFrom, records)) {
       const s = seriesFromHistory(fs, h, end, 0, plan.measure);
       const inStock = s.inStock;
       actuals.set(refKey(h), {
@@ -265,7 +273,7 @@ export async function loadDataset(o: DatasetOptions): Promise<Dataset> {
     const total = Math.max(1, o.selected.size);
     for (const [i, p] of points.entries()) {
       await checkpoint(o.signal, 'dataset');
-      const histories = await historiesAt(o.pool, days, p.scope, p.fromDay);
+      const histories = await historiesAt(o.pool, days, p.scope, p.fromDay, records);
       if (histories.length > 0) take(trainingChunk(fs, histories, p.scope.cutoff, p.anchor, H, plan.measure));
       o.progress(Math.min(1, (done + (days.length * (i + 1)) / points.length) / total));
     }
@@ -278,5 +286,5 @@ export async function loadDataset(o: DatasetOptions): Promise<Dataset> {
       );
   }
   await checkpoint(o.signal, 'dataset');
-  return { rows, contentHash: hash.digest(`${fs.fingerprint}|${plan.measure}|h${H}`), actuals };
+  return { rows, contentHash: hash.digest(`${fs.fingerprint}|${plan.measure}|h${H}`), actuals, source };
 }

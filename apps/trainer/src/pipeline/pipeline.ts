@@ -75,7 +75,7 @@ export async function prepareRun(
       knownAt: knownAt?.toISOString() ?? 'latest',
     });
     const keys = selected.map((s) => `${s.storeId}|${s.sku}`).sort();
-    const { rows, contentHash, actuals } = await loadDataset({
+    const { rows, contentHash, actuals, source } = await loadDataset({
       pool: ctx.pool,
       plan,
       anchors,
@@ -86,7 +86,7 @@ export async function prepareRun(
       progress,
       maxRows: ctx.maxDatasetRows,
     });
-    ctx.log('pipeline dataset read', { rows: rows.count, series: rows.numSeries, contentHash });
+    ctx.log('pipeline dataset read', { rows: rows.count, series: rows.numSeries, contentHash, source });
     return { plan, knownAt, selected, keys, only, rows, contentHash, actuals };
   });
 }

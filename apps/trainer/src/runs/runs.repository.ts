@@ -283,15 +283,31 @@ export class RunsRepository {
   async detail(id: string, logLimit = 200): Promise<TrainingRunDetail> {
     const run = await this.get(id);
     const [children, logs] = await Promise.all([
-      this.children(id),
+      // The summary columns only: a child's spec and result can be large (a part's series list), and
+      // dashboards poll this.
+      this.prisma.trainingRun.findMany({
+        where: { parentId: id },
+        orderBy: { id: 'asc' },
+        select: {
+          id: true,
+          kind: true,
+          status: true,
+          stage: true,
+          percent: true,
+          modelName: true,
+          modelVersion: true,
+          error: true,
+        },
+      }),
       this.prisma.trainingRunLog.findMany({ where: { runId: id }, orderBy: { id: 'desc' }, take: logLimit }),
     ]);
     return {
       ...toView(run),
-      children: children.map((c) => {
-        const { id: childId, kind, status, stage, percent, modelName, modelVersion, error } = toView(c);
-        return { id: childId, kind, status, stage, percent, modelName, modelVersion, error };
-      }),
+      children: children.map((c) => ({
+        ...c,
+        kind: c.kind as RunKind,
+        status: c.status as RunStatus,
+      })),
       logs: logs.reverse().map((l): RunLogLine => ({
         at: l.at.toISOString(),
         level: l.level as RunLogLine['level'],

@@ -1,15 +1,16 @@
 /**
  * `trainGbdt` on a worker thread, so that a long fit leaves the calling thread's event loop free
  * (a service keeps renewing locks, answering health checks and reading cancellations meanwhile).
+ * Threads are kept between fits (one per fit in flight; idle ones do not keep the process alive).
  * The data is copied to the thread; rounds are reported as they finish; the model comes back as
- * its JSON form, which restores it exactly. An abort terminates the thread at once (a fit in
+ * its JSON form, which restores it exactly. An abort terminates the fit's thread at once (a fit in
  * progress has no state worth keeping) and rejects with the signal's reason.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { modelFromJSON, type SerializedGbdt } from './serialize';
 import type { GbdtModel } from './model';
+import { modelFromJSON, type SerializedGbdt } from './serialize';
 import type { ThreadFitInput } from './train-thread';
 import type { DatasetInput, IterationInfo, TrainParams } from './types';
 
@@ -24,13 +25,16 @@ export interface ThreadFitOptions {
   onIteration?: (info: IterationInfo) => void;
 }
 
-/** The code a worker thread starts with: the thread's module, compiled on the fly when run from source. */
-function bootstrap(): { code: string; entry: string } {
+/** Threads waiting for their next fit. */
+const idle: Worker[] = [];
+
+/** A new thread running train-thread, compiled on the fly when run from source. */
+function spawnThread(): Worker {
   const ext = path.extname(__filename);
   const entry = path.join(__dirname, `train-thread${ext}`);
   const register = ext === '.ts' ? require.resolve('@swc-node/register') : null;
-  const code = `${register ? `require(${JSON.stringify(register)});` : ''}require(require('node:worker_threads').workerData.entry);`;
-  return { code, entry };
+  const code = `${register ? `require(${JSON.stringify(register)});` : ''}require(${JSON.stringify(entry)});`;
+  return new Worker(code, { eval: true });
 }
 
 export function trainGbdtInThread(
@@ -39,38 +43,45 @@ export function trainGbdtInThread(
   options: ThreadFitOptions = {},
 ): Promise<GbdtModel> {
   const { signal, onIteration } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
   // A function cannot cross to the thread: rounds are reported through options.onIteration.
   const { onIteration: _inline, ...threadParams } = params;
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  const { code, entry } = bootstrap();
-  const input: ThreadFitInput & { entry: string } = { data, params: threadParams, entry };
+  const worker = idle.pop() ?? spawnThread();
+  worker.ref();
   return new Promise<GbdtModel>((resolve, reject) => {
-    const worker = new Worker(code, { eval: true, workerData: input });
     let settled = false;
-    const settle = (fn: () => void): void => {
+    const detach = (): void => {
+      signal?.removeEventListener('abort', onAbort);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    /** Ends this fit; the thread goes back to the idle ones, or is terminated. */
+    const settle = (keep: boolean, fn: () => void): void => {
       if (settled) return;
       settled = true;
-      signal?.removeEventListener('abort', onAbort);
+      detach();
+      if (keep) {
+        worker.unref();
+        idle.push(worker);
+      } else void worker.terminate();
       fn();
     };
-    const onAbort = (): void => {
-      settle(() => reject(signal?.reason));
-      void worker.terminate();
+    const onAbort = (): void => settle(false, () => reject(signal?.reason));
+    const onMessage = (m: ThreadMessage): void => {
+      if (m.type === 'iteration') {
+        if (!settled) onIteration?.(m.info);
+      } else if (m.type === 'done') settle(true, () => resolve(modelFromJSON(m.model)));
+      else settle(true, () => reject(new Error(m.message)));
     };
+    const onError = (e: Error): void => settle(false, () => reject(e));
+    const onExit = (code: number): void =>
+      settle(false, () => reject(new Error(`GBDT training thread exited (code ${code}) before returning a model`)));
     signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: ThreadMessage) => {
-      if (settled) return;
-      if (m.type === 'iteration') onIteration?.(m.info);
-      else {
-        // Done either way; threads the fit started (numThreads > 1) go with it.
-        void worker.terminate();
-        if (m.type === 'done') settle(() => resolve(modelFromJSON(m.model)));
-        else settle(() => reject(new Error(m.message)));
-      }
-    });
-    worker.on('error', (e) => settle(() => reject(e)));
-    worker.on('exit', (code) =>
-      settle(() => reject(new Error(`GBDT training thread exited (code ${code}) before returning a model`))),
-    );
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    const input: ThreadFitInput = { data, params: threadParams };
+    worker.postMessage(input);
   });
 }

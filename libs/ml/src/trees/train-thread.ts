@@ -1,7 +1,9 @@
 /**
- * The body of `trainGbdtInThread`'s worker thread: one fit, a message per round, the model as JSON.
+ * The body of `trainGbdtInThread`'s worker threads: fits one after another as they are posted, a
+ * message per round, the model as JSON. A thread lives on between fits (its start, which loads and
+ * compiles the trees module, is paid once).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 
 import { modelToJSON } from './serialize';
 import { trainGbdt } from './train';
@@ -13,8 +15,7 @@ export interface ThreadFitInput {
 }
 
 const port = parentPort;
-if (port) {
-  const { data, params } = workerData as ThreadFitInput;
+port?.on('message', ({ data, params }: ThreadFitInput) => {
   try {
     const model = trainGbdt(data, {
       ...params,
@@ -24,4 +25,4 @@ if (port) {
   } catch (e) {
     port.postMessage({ type: 'error', message: (e as Error).message ?? String(e) });
   }
-}
+});
