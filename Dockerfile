@@ -71,4 +71,5 @@ USER node
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "const p=process.env.PORT||process.env.METRICS_PORT||3000;fetch('http://127.0.0.1:'+p+'/health/live',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["sh", "-c", "exec node -r @swc-node/register apps/$APP/src/main.ts"]
+# apps/$APP/node-flags: the service's own Node flags (npm start reads the same file).
+CMD ["sh", "-c", "exec node $(cat apps/$APP/node-flags 2>/dev/null) -r @swc-node/register apps/$APP/src/main.ts"]

@@ -39,8 +39,12 @@ start_one() {
     return 0
   fi
   port_open 127.0.0.1 "$port" && die "$app: port $port is taken by another process (set SHELFCAST_${app//-/_}_PORT)"
+  # apps/<app>/node-flags: the service's own Node flags (the image's CMD reads the same file).
+  local flags=''
+  [[ -f "apps/$app/node-flags" ]] && flags=$(tr '\n' ' ' < "apps/$app/node-flags")
+  # shellcheck disable=SC2086 # the flags are words
   env "PORT=$port" NODE_ENV="${NODE_ENV:-production}" \
-    setsid nohup node -r @swc-node/register "apps/$app/src/main.ts" >>"$RUN/logs/$app.log" 2>&1 < /dev/null &
+    setsid nohup node $flags -r @swc-node/register "apps/$app/src/main.ts" >>"$RUN/logs/$app.log" 2>&1 < /dev/null &
   printf '%s\n' "$!" > "$RUN/pids/$app.pid"
 }
 

@@ -64,11 +64,18 @@ interface Service {
   log: string[];
 }
 
+/** Node's arguments for a service as `npm start` and the image run it (its `apps/<app>/node-flags` first). */
+function serviceArgs(app: 'registry' | 'trainer'): string[] {
+  const file = path.join(ROOT, 'apps', app, 'node-flags');
+  const flags = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split(/\s+/).filter(Boolean) : [];
+  return [...flags, '-r', '@swc-node/register', path.join('apps', app, 'src', 'main.ts')];
+}
+
 /** A service as its own process, as `npm start` runs it; resolves once /health/ready answers 200. */
 async function startService(app: 'registry' | 'trainer', env: Record<string, string>): Promise<Service> {
   const port = await freePort();
   const log: string[] = [];
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join('apps', app, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, serviceArgs(app), {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

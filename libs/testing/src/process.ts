@@ -1,10 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
 export type AppName = 'ingestion' | 'features' | 'trainer' | 'registry' | 'inference' | 'admin-api';
+
+/**
+ * Node's arguments for a service, as `npm start` and the image run it: the flags in
+ * `apps/<app>/node-flags` (if any), then the TypeScript loader and the entry point.
+ */
+export function serviceArgs(app: AppName): string[] {
+  let flags: string[] = [];
+  try {
+    flags = fs
+      .readFileSync(path.join(ROOT, 'apps', app, 'node-flags'), 'utf8')
+      .split(/\s+/)
+      .filter(Boolean);
+  } catch {
+    // No flags of its own.
+  }
+  return [...flags, '-r', '@swc-node/register', path.join('apps', app, 'src', 'main.ts')];
+}
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -35,7 +53,7 @@ export interface ServiceProcess {
 export function startService(app: AppName, env: Record<string, string | undefined>): ServiceProcess {
   const merged: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env };
   for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join('apps', app, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, serviceArgs(app), {
     cwd: ROOT,
     env: merged as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
