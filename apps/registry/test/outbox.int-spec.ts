@@ -98,6 +98,43 @@ describe('model events through the transactional outbox', () => {
     expect(await r.prisma.modelOutboxEvent.count({ where: { key: 'ghost' } })).toBe(0);
   });
 
+  it('sends nothing for a registry change whose transaction fails after writing its event', async () => {
+    const schema = r.config.DATABASE_SCHEMA;
+    // The database refuses the commit of any move of alias 'doomed' (a deferred check, so it fires
+    // after the move, its audit entry and its outbox event were written in the transaction).
+    await r.prisma.$executeRawUnsafe(`
+      CREATE FUNCTION "${schema}".refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.alias = 'doomed' THEN RAISE EXCEPTION 'commit refused by the test'; END IF;
+        RETURN NEW;
+      END $$`);
+    await r.prisma.$executeRawUnsafe(`
+      CREATE CONSTRAINT TRIGGER refuse_doomed AFTER INSERT OR UPDATE ON "${schema}".model_aliases
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_doomed()`);
+    try {
+      await r.client.registerVersion('doomed-model', registration('dm1'));
+      const before = await r.events(await r.topicSize());
+      const refused = await r.http('PUT', '/v1/models/doomed-model/aliases/doomed', { version: 1, ...actor });
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+      expect(refused.body.error.code).toBeDefined();
+      // The move is not there, nor its audit entry, nor its event.
+      await expect(r.client.getAlias('doomed-model', 'doomed')).rejects.toMatchObject({ status: 404 });
+      expect((await r.client.audit('doomed-model')).items).toEqual([]);
+      // Only its registration is in the outbox.
+      expect(await r.prisma.modelOutboxEvent.count({ where: { key: 'doomed-model' } })).toBe(1);
+
+      // A change after it is published, and the refused one never is.
+      await r.client.moveAlias('doomed-model', 'staging', { version: 1, ...actor });
+      const after = await r.events(before.length + 1);
+      const added = after.slice(before.length).map((m) => summary(m.event));
+      expect(added).toEqual(['moved doomed-model:staging null->1']);
+      expect(after.map((m) => summary(m.event)).some((e) => e.includes(':doomed '))).toBe(false);
+    } finally {
+      await r.prisma.$executeRawUnsafe(`DROP TRIGGER refuse_doomed ON "${schema}".model_aliases`);
+      await r.prisma.$executeRawUnsafe(`DROP FUNCTION "${schema}".refuse_doomed()`);
+    }
+  });
+
   // Last: it stops the relay.
   it('deletes sent events past their retention, never an unsent one', async () => {
     await r.client.registerVersion('retained', registration('ret1'));
