@@ -368,6 +368,8 @@ describe('model registry API', () => {
       // The same run again (a retried attempt, or two at once): still one evaluation.
       const retried = await Promise.all([1, 2, 3].map(() => r.client.addEvaluation(model, 4, scored)));
       expect(retried.map((e) => e.id)).toEqual([evaluation.id, evaluation.id, evaluation.id]);
+      const again = await r.http('POST', `/v1/models/${model}/versions/4/evaluations`, scored);
+      expect([again.status, again.body.id]).toEqual([200, evaluation.id]);
       expect((await r.client.listEvaluations(model, 4)).map((e) => e.id)).toEqual([evaluation.id]);
       // The version itself did not change.
       expect((await r.client.getVersion(model, 4)).metrics.windows.key).toBe(WINDOWS);

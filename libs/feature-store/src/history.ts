@@ -16,6 +16,7 @@ import {
   type PromotionSpan,
   type SeriesHistory,
 } from '@shelfcast/features-core';
+import { abortablePool } from '@shelfcast/db';
 import type { Pool, PoolClient } from 'pg';
 
 import { EVENT_TYPES } from './writer';
@@ -384,16 +385,10 @@ export async function* streamOfflineDays(
   const chunkSeries = options.chunkSeries ?? 500;
   const fetchRows = options.fetchRows ?? 20_000;
   const signal = options.signal;
-  signal?.throwIfAborted();
-  const client = await pool.connect();
-  let released = false;
   // An abort cancels the statement the cursor runs (the first FETCH aggregates and sorts every
-  // event read, which can take long): PostgreSQL is asked from another connection of the pool.
-  const backend = (client as unknown as { processID?: number }).processID;
-  const onAbort = (): void => {
-    if (backend !== undefined) void pool.query('SELECT pg_cancel_backend($1)', [backend]).catch(() => undefined);
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  // event read, which can take long) in PostgreSQL.
+  const client = await (signal ? abortablePool(pool, signal) : pool).connect();
+  let released = false;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     // The read sorts a whole history in PostgreSQL: in memory rather than in temporary files.
@@ -489,7 +484,6 @@ export async function* streamOfflineDays(
     if (signal?.aborted) throw signal.reason;
     throw e;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
     if (!released) {
       // A consumer that stopped early leaves the transaction open: end it before reuse.
       await client.query('ROLLBACK').catch(() => undefined);

@@ -195,13 +195,17 @@ export class RegistryClient {
     });
   }
 
-  /** Appends a backtest of a version on another window set (not repeated after a lost answer: it would append twice). */
+  /**
+   * Appends a backtest of a version on another window set. With a `runId` it is idempotent (a repeat
+   * returns the evaluation that run added), so it is retried; without one it is not repeated after a
+   * lost answer (it would append twice).
+   */
   async addEvaluation(name: string, version: number, request: EvaluationRequest): Promise<Evaluation> {
     return this.json(Evaluation, {
       method: 'POST',
       path: `${this.versionPath(name, version)}/evaluations`,
       body: request,
-      retry: 'unsent',
+      retry: request.runId ? 'always' : 'unsent',
     });
   }
 
@@ -231,8 +235,9 @@ export class RegistryClient {
   }
 
   /**
-   * Moves an alias (production passes the gate unless `force`). Repeating a move to the same version
-   * changes nothing, so it is retried; a 409 (`alias_conflict`, `gate_refused`, `not_comparable`) is not.
+   * Moves an alias (production passes the gate unless `force`). Repeating a move finds the alias at its
+   * target (`moved: false`, also for a conditional move), so it is retried; a 409 (`alias_conflict`,
+   * `gate_refused`, `not_comparable`) is not.
    */
   async moveAlias(name: string, alias: string, request: MoveAliasInput): Promise<AliasMoveResult> {
     return this.json(AliasMoveResult, {

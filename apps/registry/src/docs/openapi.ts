@@ -150,11 +150,16 @@ export function registryOpenApi(): Record<string, unknown> {
       },
       '/v1/models/{name}/versions/{version}/evaluations': {
         post: {
-          summary: 'Append a backtest of this version on another window set',
+          summary: 'Append a backtest of this version on another window set (idempotent by runId)',
           description: 'Versions stay immutable; the gate reads evaluations to compare versions on the same windows.',
           parameters: [nameParam, versionParam],
           requestBody: body('EvaluationRequest'),
-          responses: { '201': ok('Appended', 'Evaluation'), '400': invalid, '404': notFound },
+          responses: {
+            '201': ok('Appended', 'Evaluation'),
+            '200': ok('This run added it before: that evaluation', 'Evaluation'),
+            '400': invalid,
+            '404': notFound,
+          },
         },
         get: {
           summary: 'Evaluations of this version, newest first',

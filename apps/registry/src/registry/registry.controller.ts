@@ -103,11 +103,16 @@ export class RegistryController {
     return this.registry.archive(name, version, parse(ActorReasonRequest, body, 'body'));
   }
 
+  /** 201 with the new evaluation, or 200 with the one already added by this run id. */
   @Post(':name/versions/:version/evaluations')
-  @HttpCode(201)
-  addEvaluation(@Param() params: unknown, @Body() body: unknown): Promise<Evaluation> {
+  async addEvaluation(@Param() params: unknown, @Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
     const { name, version } = parse(VersionPath, params, 'path');
-    return this.registry.addEvaluation(name, version, parse(EvaluationRequest, body, 'body'));
+    const { created, evaluation } = await this.registry.addEvaluation(
+      name,
+      version,
+      parse(EvaluationRequest, body, 'body'),
+    );
+    await reply.code(created ? 201 : 200).send(evaluation);
   }
 
   @Get(':name/versions/:version/evaluations')

@@ -504,13 +504,17 @@ export class ModelRegistry {
    * Appends a backtest of an existing version on another window set (the version itself stays as it
    * was). Idempotent by run id: a run's retry gets the evaluation its first attempt added.
    */
-  async addEvaluation(name: string, version: number, request: EvaluationRequest): Promise<Evaluation> {
+  async addEvaluation(
+    name: string,
+    version: number,
+    request: EvaluationRequest,
+  ): Promise<{ created: boolean; evaluation: Evaluation }> {
     const row = await this.versionRow(this.prisma, name, version);
     const { runId } = request;
     const existing = async () =>
       runId ? this.prisma.modelEvaluation.findFirst({ where: { versionId: row.id, runId } }) : null;
     const before = await existing();
-    if (before) return toEvaluation(before, name, version);
+    if (before) return { created: false, evaluation: toEvaluation(before, name, version) };
     try {
       const created = await this.prisma.modelEvaluation.create({
         data: {
@@ -523,11 +527,11 @@ export class ModelRegistry {
           runId: runId ?? null,
         },
       });
-      return toEvaluation(created, name, version);
+      return { created: true, evaluation: toEvaluation(created, name, version) };
     } catch (e) {
       // Two attempts of one run at once: the other one's insert won.
       const winner = e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002' ? await existing() : null;
-      if (winner) return toEvaluation(winner, name, version);
+      if (winner) return { created: false, evaluation: toEvaluation(winner, name, version) };
       throw e;
     }
   }
