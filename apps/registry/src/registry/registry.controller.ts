@@ -27,7 +27,6 @@ import {
   VersionPath,
   type AliasMoveResult,
   type AuditPage,
-  type Evaluation,
   type EvaluationList,
   type GateRefusedResponse,
   type ModelSummary,
